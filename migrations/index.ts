@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127000000_union_catalog } from './Migration20261127000000_union_catalog';
+
+/**
+ * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
+ * compiled JavaScript and from the TypeScript test runner.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261127000000_union_catalog', class: Migration20261127000000_union_catalog },
+];

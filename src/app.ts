@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import type { MikroORM } from '@mikro-orm/core';
+import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { Database, openDatabase } from './db/database';
+import { createOrm, migrate } from './db/orm';
+import { seedDemoNetwork } from './demo/seed';
+import { AuthService } from './modules/auth/auth.service';
+import { TokenService } from './modules/auth/tokens';
+import { RunningHttpServer, startHttpServer } from './server/http';
+import { createSchema } from './server/schema';
+
+export interface RunningApp {
+  port: number;
+  databaseUrl: string;
+  orm: MikroORM<PostgreSqlDriver>;
+  /** Graceful: stop accepting, finish in-flight requests, close the pool, stop embedded PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+/** config → database (embedded or DATABASE_URL) → migrations → demo seed → server. */
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  const db: Database = await openDatabase(config, logger);
+  let orm: MikroORM<PostgreSqlDriver> | null = null;
+  let http: RunningHttpServer | null = null;
+  try {
+    orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
+    const applied = await migrate(orm);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    if (config.seedDemo) {
+      const seeded = await seedDemoNetwork(orm.em.fork());
+      if (seeded) logger.info(seeded, 'demo network seeded');
+    }
+    const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
+    const schema = await createSchema(new AuthService(tokens));
+    http = await startHttpServer({ config, logger, orm, schema, tokens });
+  } catch (err) {
+    await orm?.close(true).catch(() => undefined);
+    await db.embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+  const o = orm;
+  const h = http;
+  let stopping: Promise<void> | null = null;
+  return {
+    port: h.port,
+    databaseUrl: db.url,
+    orm: o,
+    stop() {
+      stopping ??= (async () => {
+        await h.stop();
+        await o.close(true);
+        await db.embedded?.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { MikroORM } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver, defineConfig } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { migrationsList } from '../../migrations';
+import { AuditEntry } from '../modules/audit/audit-entry.entity';
+import { Account } from '../modules/auth/account.entity';
+import { Item } from '../modules/catalog/item.entity';
+import { BibliographicRecord } from '../modules/catalog/record.entity';
+import { Library } from '../modules/libraries/library.entity';
+import { countStatement } from './sql-stats';
+
+export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry];
+
+export interface OrmOptions {
+  url: string;
+  poolSize?: number;
+  logger?: Logger;
+  /** PostgreSQL statement_timeout for every connection, in ms (0 = none). */
+  statementTimeoutMs?: number;
+}
+
+export function ormConfig(opts: OrmOptions) {
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: opts.url,
+    entities: ENTITIES,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      tableName: 'mikro_orm_migrations',
+      silent: true,
+      snapshot: false,
+    },
+    pool: {
+      min: 0,
+      max: opts.poolSize ?? 10,
+      afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+        const timeout = opts.statementTimeoutMs ?? 0;
+        conn.query(`set statement_timeout = ${Math.floor(timeout)}; set timezone = 'UTC'`, (err) => done(err, conn));
+      },
+    },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: false,
+    // Types come from the explicit `type` of every property, so no reflection is needed.
+    validate: false,
+  });
+}
+
+/** Connects and wires the per-request SQL statement counter. */
+export async function createOrm(opts: OrmOptions): Promise<MikroORM<PostgreSqlDriver>> {
+  const orm = await MikroORM.init<PostgreSqlDriver>(ormConfig(opts));
+  orm.em.getConnection().getKnex().on('query', countStatement);
+  return orm;
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,94 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { pgArray, query } from '../../db/sql';
+import { Item } from './item.entity';
+import { BibliographicRecord } from './record.entity';
+
+export interface HoldingsRow {
+  recordId: number;
+  libraryId: number;
+  total: number;
+  available: number;
+}
+
+export interface ItemsPageKey {
+  recordId: number;
+  libraryId: number;
+  /** Item id to continue after (0 = from the start). */
+  afterId: number;
+  limit: number;
+}
+
+/** Per-request loaders for the catalog; each batches one SQL statement per tick. */
+export function createCatalogLoaders(em: EntityManager) {
+  const recordById = new DataLoader<number, BibliographicRecord | null>(async (ids) => {
+    const rows = await em.find(BibliographicRecord, { id: { $in: [...ids] } });
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+
+  const itemById = new DataLoader<number, Item | null>(async (ids) => {
+    const rows = await em.find(Item, { id: { $in: [...ids] } });
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+
+  const itemByBarcode = new DataLoader<string, Item | null>(async (codes) => {
+    const rows = await em.find(Item, { barcode: { $in: [...codes] } });
+    for (const i of rows) itemById.prime(i.id, i);
+    const map = new Map(rows.map((r) => [r.barcode, r]));
+    return codes.map((c) => map.get(c) ?? null);
+  });
+
+  /** Holdings summary (libraries with at least one copy that is not withdrawn), by record. */
+  const holdingsByRecord = new DataLoader<number, HoldingsRow[]>(async (ids) => {
+    const rows = await query<{ record_id: string; library_id: string; total: number; available: number }>(
+      em,
+      `select h.record_id, h.library_id, h.total, h.available
+         from record_holdings h join libraries l on l.id = h.library_id
+        where h.record_id = any(?) and h.total > 0
+        order by h.record_id, l.code`,
+      [pgArray(em, ids, 'bigint')],
+    );
+    const map = new Map<number, HoldingsRow[]>();
+    for (const r of rows) {
+      const id = Number(r.record_id);
+      const list = map.get(id) ?? [];
+      list.push({ recordId: id, libraryId: Number(r.library_id), total: r.total, available: r.available });
+      map.set(id, list);
+    }
+    return ids.map((id) => map.get(id) ?? []);
+  });
+
+  /** One page of copies per (record, library): every key of a tick in one statement. */
+  const itemsPage = new DataLoader<ItemsPageKey, Item[], string>(
+    async (keys) => {
+      const recs = keys.map((k) => k.recordId);
+      const libs = keys.map((k) => k.libraryId);
+      const afters = keys.map((k) => k.afterId);
+      const limits = keys.map((k) => k.limit + 1);
+      const rows = await query<Record<string, unknown> & { k: number }>(
+        em,
+        `select k.ord as k, i.*
+           from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::int[]) with ordinality as k(r, l, a, n, ord)
+           cross join lateral (
+             select * from items i where i.record_id = k.r and i.library_id = k.l and i.id > k.a
+              and i.status <> 'WITHDRAWN' order by i.id limit k.n) i
+          order by k.ord, i.id`,
+        [pgArray(em, recs, 'bigint'), pgArray(em, libs, 'bigint'), pgArray(em, afters, 'bigint'), pgArray(em, limits, 'bigint')],
+      );
+      const out: Item[][] = keys.map(() => []);
+      for (const row of rows) {
+        const ord = Number(row.k) - 1;
+        delete (row as Record<string, unknown>).k;
+        const item = em.map(Item, row);
+        itemById.prime(item.id, item);
+        out[ord].push(item);
+      }
+      return out;
+    },
+    { cacheKeyFn: (k) => `${k.recordId}:${k.libraryId}:${k.afterId}:${k.limit}` },
+  );
+
+  return { recordById, itemById, itemByBarcode, holdingsByRecord, itemsPage };
+}

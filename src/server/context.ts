@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { Viewer } from '../modules/auth/viewer';
+import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
+import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
+
+export function createLoaders(em: EntityManager) {
+  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em) };
+}
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/** Built once per operation: who asks, a fresh identity map, fresh loaders. */
+export interface Context {
+  requestId: string;
+  viewer: Viewer;
+  em: EntityManager;
+  loaders: Loaders;
+  logger: Logger;
+  config: Config;
+  clientAddress: string | null;
+}
+
+export function buildContext(args: {
+  rootEm: EntityManager;
+  viewer: Viewer;
+  logger: Logger;
+  config: Config;
+  clientAddress?: string | null;
+  requestId?: string;
+}): Context {
+  const em = args.rootEm.fork({ clear: true, useContext: false });
+  const requestId = args.requestId ?? randomUUID();
+  return {
+    requestId,
+    viewer: args.viewer,
+    em,
+    loaders: createLoaders(em),
+    logger: args.logger.child({ requestId }),
+    config: args.config,
+    clientAddress: args.clientAddress ?? null,
+  };
+}
+
+export { Viewer };

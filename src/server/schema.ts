@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { Account } from '../modules/auth/account.entity';
+import { AuthService } from '../modules/auth/auth.service';
+import { authResolvers } from '../modules/auth/auth.resolver';
+import { AuthPayload, MeType } from '../modules/auth/auth.types';
+import { HoldingsResolver, ItemResolver, RecordResolver } from '../modules/catalog/catalog.resolver';
+import { Item } from '../modules/catalog/item.entity';
+import { BibliographicRecord } from '../modules/catalog/record.entity';
+import { LibrariesResolver } from '../modules/libraries/libraries.resolver';
+import { Library } from '../modules/libraries/library.entity';
+import { NodeResolver } from '../modules/node/node.resolver';
+
+/** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
+function nodeTypeName(value: unknown): string | undefined {
+  if (value instanceof Library) return 'Library';
+  if (value instanceof BibliographicRecord) return 'BibliographicRecord';
+  if (value instanceof Item) return 'Item';
+  if (value instanceof Account) return 'StaffAccount';
+  return undefined;
+}
+
+export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: [LibrariesResolver, RecordResolver, HoldingsResolver, ItemResolver, NodeResolver, ...authResolvers(auth)],
+    orphanedTypes: [MeType, AuthPayload],
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    emitSchemaFile: false,
+  });
+  // type-graphql resolves interfaces by GraphQL class; our resolvers return entities
+  const node = schema.getType('Node') as unknown as { resolveType: (v: unknown) => string | undefined };
+  node.resolveType = nodeTypeName;
+  return schema;
+}
