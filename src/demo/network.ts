@@ -220,13 +220,17 @@ function makePeople(rng: Rng, n: number, used: Set<string>): string[] {
   return out;
 }
 
-function genYear(rng: Rng, cat: Category): number {
-  if (cat === 'CHILD') return rng.int(2008, 2025);
-  if (cat === 'LAW') return rng.int(2012, 2025);
-  const r = rng.float();
-  if (r < 0.07) return rng.int(1976, 1989);
-  if (r < 0.25) return rng.int(1990, 2006);
-  return rng.int(2007, 2025);
+function genYear(rng: Rng, cat: Category, minYear = 1950, maxYear = 2025): number {
+  let y: number;
+  if (cat === 'CHILD') y = rng.int(2008, 2025);
+  else if (cat === 'LAW') y = rng.int(2012, 2025);
+  else {
+    const r = rng.float();
+    if (r < 0.07) y = rng.int(1976, 1989);
+    else if (r < 0.25) y = rng.int(1990, 2006);
+    else y = rng.int(2007, 2025);
+  }
+  return y < minYear || y > maxYear ? rng.int(minYear, maxYear) : y;
 }
 
 function genEdition(rng: Rng, year: number): string | undefined {
@@ -238,19 +242,25 @@ function genEdition(rng: Rng, year: number): string | undefined {
   return undefined;
 }
 
-/** Pick `n` topic × template combinations, at most `perTopic` per topic, in a shuffled order. */
-function combos(rng: Rng, topics: readonly Topic[], templates: readonly Template[], n: number, perTopic: number) {
+/**
+ * Pick `n` topic × template combinations in a shuffled order, at most `perTopic` per topic and
+ * `perTemplate` per template so that no phrasing dominates.
+ */
+function combos(rng: Rng, topics: readonly Topic[], templates: readonly Template[], n: number, perTopic: number, perTemplate: number) {
   const all: Array<{ topic: Topic; tpl: Template }> = [];
   for (const topic of topics) {
     for (const tpl of templates) if (!tpl.only || tpl.only === topic.k) all.push({ topic, tpl });
   }
-  const used = new Map<string, number>();
+  const byTopic = new Map<Topic, number>();
+  const byTemplate = new Map<Template, number>();
   const out: Array<{ topic: Topic; tpl: Template }> = [];
   for (const c of rng.shuffle(all)) {
     if (out.length >= n) break;
-    const k = used.get(c.topic.n) ?? 0;
-    if (k >= perTopic) continue;
-    used.set(c.topic.n, k + 1);
+    const k = byTopic.get(c.topic) ?? 0;
+    const t = byTemplate.get(c.tpl) ?? 0;
+    if (k >= perTopic || t >= perTemplate) continue;
+    byTopic.set(c.topic, k + 1);
+    byTemplate.set(c.tpl, t + 1);
     out.push(c);
   }
   return out;
@@ -263,7 +273,7 @@ interface PeoplePools {
 
 function fromTitleSpec(rng: Rng, spec: TitleSpec, pools: PeoplePools): RecordSpec {
   const pool = pools.byCat.get(spec.cat) ?? pools.byCat.get('GENERAL')!;
-  const year = genYear(rng, spec.cat);
+  const year = genYear(rng, spec.cat, spec.minYear, spec.maxYear);
   const out: RecordSpec = {
     t: spec.t,
     st: spec.st,
@@ -300,7 +310,16 @@ function topicSpec(
 ): RecordSpec {
   return fromTitleSpec(
     rng,
-    { t: c.tpl.t(c.topic.n), ddc: c.topic.ddc, subj, d: c.tpl.d(c.topic.n), cat, pubs, people: rng.chance(0.15) ? 'editor' : 'author' },
+    {
+      t: c.tpl.t(c.topic.n),
+      ddc: c.topic.ddc,
+      subj,
+      d: c.tpl.d(c.topic.n),
+      cat,
+      pubs,
+      people: rng.chance(0.15) ? 'editor' : 'author',
+      minYear: Math.max(c.topic.minYear ?? 1950, c.tpl.minYear ?? 1950),
+    },
     pools,
   );
 }
@@ -327,15 +346,15 @@ function allSpecs(rng: Rng): RecordSpec[] {
   for (const t of LOCAL_TITLES) specs.push(fromTitleSpec(rng, t, pools));
 
   for (const t of AGRI_FIXED) specs.push(fromTitleSpec(rng, t, pools));
-  for (const c of combos(rng, PLANTS, PLANT_TEMPLATES, 26, 3)) {
+  for (const c of combos(rng, PLANTS, PLANT_TEMPLATES, 26, 3, 4)) {
     specs.push(topicSpec(rng, c, 'AGRI', ['Nông nghiệp', 'Trồng trọt', c.topic.s], ['NN', 'NN', 'NNHCM', 'KHKT', 'TN'], pools));
   }
-  for (const c of combos(rng, ANIMALS, ANIMAL_TEMPLATES, 20, 3)) {
+  for (const c of combos(rng, ANIMALS, ANIMAL_TEMPLATES, 20, 3, 5)) {
     const subj = c.topic.k === 'aqua' ? ['Thủy sản', 'Nuôi trồng thủy sản', c.topic.s] : ['Nông nghiệp', 'Chăn nuôi', c.topic.s];
     specs.push(topicSpec(rng, c, 'AGRI', subj, ['NN', 'NN', 'NNHCM', 'KHKT'], pools));
   }
 
-  for (const c of combos(rng, LAW_TOPICS, LAW_TEMPLATES, 20, 2)) {
+  for (const c of combos(rng, LAW_TOPICS, LAW_TEMPLATES, 20, 2, 6)) {
     const spec = topicSpec(rng, c, 'LAW', ['Pháp luật', c.topic.s, 'Phổ biến pháp luật'], ['TP', 'TP', 'CTQG', 'LD'], pools);
     if (rng.chance(0.25)) {
       spec.a = undefined;
@@ -613,7 +632,6 @@ function callNumberFor(m: RecordMeta, rec: DemoRecord, manuscriptNo: () => numbe
 const NOTES = {
   MISSING: ['Không tìm thấy khi kiểm kê kho năm 2024', 'Bạn đọc báo mất, đang chờ bồi hoàn'],
   DAMAGED: ['Rách bìa, bong gáy; chờ đóng lại', 'Bị ẩm mốc sau đợt lũ tháng 11/2023', 'Mất trang 45-52, chờ photo bổ sung'],
-  WITHDRAWN: ['Thanh lý năm 2023 do hư hỏng nặng', 'Thanh lý theo quyết định năm 2024: tài liệu lạc hậu'],
   IN_PROCESSING: ['Đang biên mục', 'Đang dán nhãn, bọc bìa'],
   IN_TRANSIT: ['Đang luân chuyển trong mạng lưới', 'Đang chuyển trả về thư viện sở hữu'],
   GIFT: ['Sách biếu của tác giả', 'Sách tặng của Quỹ Sách cộng đồng', 'Nhận từ chương trình luân chuyển sách của Thư viện tỉnh'],
@@ -633,15 +651,18 @@ function statusFor(rng: Rng, loanable: boolean, lendable: boolean): ItemStatus {
   if (r < 0.96) return 'ON_HOLD_SHELF';
   if (r < 0.975) return 'IN_PROCESSING';
   if (r < 0.985) return 'MISSING';
-  if (r < 0.9985) return 'DAMAGED';
+  if (r < 0.997) return 'DAMAGED';
   return 'WITHDRAWN';
 }
 
 function notesFor(rng: Rng, status: ItemStatus, lib: DemoLibrary, m: RecordMeta, rec: DemoRecord): string | null {
+  if (status === 'WITHDRAWN') {
+    const outdated = m.cat === 'LAW' || m.cat === 'AGRI' || m.cat === 'GENERAL';
+    return outdated ? 'Thanh lý năm 2024: tài liệu lạc hậu, đã có bản mới' : 'Thanh lý năm 2023 do hư hỏng nặng';
+  }
   switch (status) {
     case 'MISSING':
     case 'DAMAGED':
-    case 'WITHDRAWN':
     case 'IN_PROCESSING':
     case 'IN_TRANSIT':
       return rng.pick(NOTES[status]);
