@@ -131,6 +131,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
     formatError: makeFormatError(config, logger),
     allowBatchedHttpRequests: false,
+    // main.ts owns shutdown: it stops the server, then the pool, then PostgreSQL
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownTimeoutMs }),
