@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000000_union_catalog } from './Migration20261127000000_union_catalog';
+import { Migration20261127010000_circulation } from './Migration20261127010000_circulation';
 
 /**
  * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
@@ -7,4 +8,5 @@ import { Migration20261127000000_union_catalog } from './Migration20261127000000
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000000_union_catalog', class: Migration20261127000000_union_catalog },
+  { name: 'Migration20261127010000_circulation', class: Migration20261127010000_circulation },
 ];

@@ -13,8 +13,43 @@ export enum ErrorCode {
   ITEM_NOT_FOUND = 'ITEM_NOT_FOUND',
   INVALID_MERGE = 'INVALID_MERGE',
   ITEM_NOT_WITHDRAWABLE = 'ITEM_NOT_WITHDRAWABLE',
+  ITEM_NOT_LOANABLE = 'ITEM_NOT_LOANABLE',
+  ITEM_NOT_AVAILABLE = 'ITEM_NOT_AVAILABLE',
+  ITEM_ON_HOLD_FOR_OTHER = 'ITEM_ON_HOLD_FOR_OTHER',
+  ITEM_NOT_CHECKED_OUT = 'ITEM_NOT_CHECKED_OUT',
+  NO_TRANSIT = 'NO_TRANSIT',
+  PATRON_NOT_FOUND = 'PATRON_NOT_FOUND',
+  PATRON_BLOCKED = 'PATRON_BLOCKED',
+  PATRON_EXPIRED = 'PATRON_EXPIRED',
+  DUPLICATE_CARD_NUMBER = 'DUPLICATE_CARD_NUMBER',
+  LOAN_LIMIT_REACHED = 'LOAN_LIMIT_REACHED',
+  LOAN_NOT_FOUND = 'LOAN_NOT_FOUND',
+  RENEWAL_LIMIT_REACHED = 'RENEWAL_LIMIT_REACHED',
+  HOLD_PENDING = 'HOLD_PENDING',
+  OVERDUE_TOO_LONG = 'OVERDUE_TOO_LONG',
+  HOLDS_NOT_ALLOWED = 'HOLDS_NOT_ALLOWED',
+  HOLD_LIMIT_REACHED = 'HOLD_LIMIT_REACHED',
+  ALREADY_ON_LOAN_TO_PATRON = 'ALREADY_ON_LOAN_TO_PATRON',
+  DUPLICATE_HOLD = 'DUPLICATE_HOLD',
+  HOLD_NOT_FOUND = 'HOLD_NOT_FOUND',
+  HOLD_NOT_CHANGEABLE = 'HOLD_NOT_CHANGEABLE',
 }
-registerEnumType(ErrorCode, { name: 'ErrorCode', description: 'Machine-readable code of an expected failure.' });
+registerEnumType(ErrorCode, {
+  name: 'ErrorCode',
+  description: 'Machine-readable code of an expected failure.',
+  valuesConfig: {
+    NOT_PERMITTED: { description: 'The viewer may not do this to this object (e.g. staff of another library).' },
+    INVALID_CREDENTIALS: { description: 'Unknown username or wrong password.' },
+    INVALID_ISBN: { description: 'An ISBN with a wrong check digit or form.' },
+    INVALID_ISSN: { description: 'An ISSN with a wrong check digit or form.' },
+    DUPLICATE_BARCODE: { description: 'Another copy in the network already has this barcode.' },
+    UNKNOWN_LIBRARY: { description: 'No library has this code.' },
+    RECORD_NOT_FOUND: { description: 'No record has this id.' },
+    ITEM_NOT_FOUND: { description: 'No copy has this id or barcode.' },
+    INVALID_MERGE: { description: 'These records cannot be merged.' },
+    ITEM_NOT_WITHDRAWABLE: { description: 'The copy is in circulation and cannot be changed or withdrawn now.' },
+  },
+});
 
 @InterfaceType({ description: 'An expected failure, returned as data in a result union.' })
 export abstract class ErrorResult {

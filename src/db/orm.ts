@@ -8,9 +8,14 @@ import { Account } from '../modules/auth/account.entity';
 import { Item } from '../modules/catalog/item.entity';
 import { BibliographicRecord } from '../modules/catalog/record.entity';
 import { Library } from '../modules/libraries/library.entity';
+import { Hold } from '../modules/circulation/hold.entity';
+import { Loan } from '../modules/circulation/loan.entity';
+import { Transit } from '../modules/circulation/transit.entity';
+import { OutboxEvent } from '../modules/events/event.entity';
+import { Patron } from '../modules/patrons/patron.entity';
 import { countStatement } from './sql-stats';
 
-export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry];
+export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry, Patron, Loan, Hold, Transit, OutboxEvent];
 
 export interface OrmOptions {
   url: string;

@@ -12,6 +12,9 @@ export class AuditEntry {
   @Property({ type: new BigIntType('number'), nullable: true, fieldName: 'actor_account_id' })
   actorAccountId: number | null = null;
 
+  @Property({ type: new BigIntType('number'), nullable: true, fieldName: 'actor_patron_id' })
+  actorPatronId: number | null = null;
+
   @Property({ type: new BigIntType('number'), nullable: true, fieldName: 'library_id' })
   libraryId: number | null = null;
 

@@ -1,26 +1,35 @@
-import type { Context } from '../../server/context';
-import { AuditEntry } from './audit-entry.entity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { query } from '../../db/sql';
+import type { Viewer } from '../auth/viewer';
 
 export interface AuditInput {
   action: string;
   entity: string;
   entityId: number | null;
+  /** The library on whose behalf it was done (default: the viewer's library). */
   libraryId?: number | null;
   before?: unknown;
   after?: unknown;
 }
 
-/** Appends an audit row; call inside the transaction of the change it describes. */
-export function audit(ctx: Context, input: AuditInput): void {
-  const entry = ctx.em.create(AuditEntry, {
-    at: new Date(),
-    actorAccountId: ctx.viewer.accountId,
-    libraryId: input.libraryId ?? ctx.viewer.libraryId,
-    action: input.action,
-    entity: input.entity,
-    entityId: input.entityId,
-    before: input.before ?? null,
-    after: input.after ?? null,
-  });
-  ctx.em.persist(entry);
+/**
+ * Appends an immutable audit row (who, for which library, when, before/after). Call with the
+ * transaction's EntityManager so the row commits or rolls back with the change.
+ */
+export async function audit(ctx: { em: EntityManager; viewer: Viewer }, input: AuditInput): Promise<void> {
+  await query(
+    ctx.em,
+    `insert into audit_log (actor_account_id, actor_patron_id, library_id, action, entity, entity_id, before, after)
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)`,
+    [
+      ctx.viewer.accountId,
+      ctx.viewer.patronId,
+      input.libraryId ?? ctx.viewer.libraryId,
+      input.action,
+      input.entity,
+      input.entityId,
+      input.before === undefined ? null : JSON.stringify(input.before),
+      input.after === undefined ? null : JSON.stringify(input.after),
+    ],
+  );
 }

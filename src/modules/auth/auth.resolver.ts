@@ -18,7 +18,11 @@ export function authResolvers(auth: AuthService) {
   @Resolver(() => StaffAccountType)
   class AuthResolver {
     @Mutation(() => LoginResult, { description: 'Signs a staff member in; returns an access token.' })
-    login(@Ctx() ctx: Context, @Arg('username', () => String) username: string, @Arg('password', () => String) password: string) {
+    login(
+      @Ctx() ctx: Context,
+      @Arg('username', () => String, { description: 'Login name.' }) username: string,
+      @Arg('password', () => String, { description: 'Password of the account.' }) password: string,
+    ) {
       return auth.login(ctx, username, password);
     }
 

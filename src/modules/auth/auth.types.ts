@@ -16,7 +16,11 @@ registerEnumType(StaffRole, {
 export enum ViewerKind {
   STAFF = 'STAFF',
 }
-registerEnumType(ViewerKind, { name: 'ViewerKind', description: 'Kind of signed-in viewer.' });
+registerEnumType(ViewerKind, {
+  name: 'ViewerKind',
+  description: 'Kind of signed-in viewer.',
+  valuesConfig: { STAFF: { description: 'A staff account of the network or of one library.' } },
+});
 
 @ObjectType('StaffAccount', { implements: Node, description: 'A staff account.' })
 export class StaffAccountType extends Node {

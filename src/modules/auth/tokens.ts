@@ -32,12 +32,30 @@ export class TokenService {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
+  async issuePatron(patronId: number, cardNumber: string, homeLibraryId: number): Promise<IssuedToken> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.ttlSeconds;
+    const token = await new SignJWT({ kind: 'PATRON', usr: cardNumber, lib: homeLibraryId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(patronId))
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
   /**
    * Returns the viewer for a token, or throws TokenError for one that is malformed, altered or expired.
    */
   async verify(token: string): Promise<{ viewer: Viewer; expiresAt: Date }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const expiresAt = new Date((payload.exp ?? 0) * 1000);
+      if (payload.kind === 'PATRON' && typeof payload.usr === 'string' && Number.isSafeInteger(Number(payload.lib))) {
+        return { viewer: Viewer.patron(Number(payload.sub), payload.usr, Number(payload.lib)), expiresAt };
+      }
       const role = payload.role as StaffRole;
       if (payload.kind !== 'STAFF' || !Object.values(StaffRole).includes(role) || typeof payload.usr !== 'string') {
         throw new TokenError('token has an unknown shape');

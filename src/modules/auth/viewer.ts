@@ -3,11 +3,13 @@ import { StaffRole } from './account.entity';
 /** Who is asking. Built once per operation from the bearer token. */
 export class Viewer {
   private constructor(
-    readonly kind: 'ANONYMOUS' | 'STAFF',
+    readonly kind: 'ANONYMOUS' | 'STAFF' | 'PATRON',
     readonly accountId: number | null,
     readonly username: string | null,
     readonly role: StaffRole | null,
+    /** Staff: the library they work for. Patron: their home library. */
     readonly libraryId: number | null,
+    readonly patronId: number | null = null,
   ) {}
 
   static anonymous(): Viewer {
@@ -16,6 +18,14 @@ export class Viewer {
 
   static staff(accountId: number, username: string, role: StaffRole, libraryId: number | null): Viewer {
     return new Viewer('STAFF', accountId, username, role, libraryId);
+  }
+
+  static patron(patronId: number, cardNumber: string, homeLibraryId: number): Viewer {
+    return new Viewer('PATRON', null, cardNumber, null, homeLibraryId, patronId);
+  }
+
+  get isPatron(): boolean {
+    return this.kind === 'PATRON';
   }
 
   get isAuthenticated(): boolean {
@@ -28,6 +38,11 @@ export class Viewer {
 
   get isNetworkAdmin(): boolean {
     return this.role === StaffRole.NETWORK_ADMIN;
+  }
+
+  /** Staff of this library (any role) or a network admin: the desk work of that library. */
+  worksAt(libraryId: number): boolean {
+    return this.isNetworkAdmin || (this.isStaff && this.libraryId === libraryId);
   }
 
   /** Items (copies) of a library: its own staff, or a network admin. */

@@ -65,7 +65,7 @@ export class CatalogService {
     return ctx.em.transactional(async (em) => {
       const rec = em.create(BibliographicRecord, Object.fromEntries(fields) as Partial<BibliographicRecord> as BibliographicRecord);
       await em.flush();
-      audit({ ...ctx, em }, { action: 'createRecord', entity: 'BibliographicRecord', entityId: rec.id, after: snapshot(rec) });
+      await audit({ ...ctx, em }, { action: 'createRecord', entity: 'BibliographicRecord', entityId: rec.id, after: snapshot(rec) });
       return rec;
     });
   }
@@ -84,7 +84,7 @@ export class CatalogService {
       const before = snapshot(rec);
       em.assign(rec, Object.fromEntries(fields));
       await em.flush();
-      audit({ ...ctx, em }, { action: 'updateRecord', entity: 'BibliographicRecord', entityId: rec.id, before, after: snapshot(rec) });
+      await audit({ ...ctx, em }, { action: 'updateRecord', entity: 'BibliographicRecord', entityId: rec.id, before, after: snapshot(rec) });
       return rec;
     });
   }
@@ -127,7 +127,7 @@ export class CatalogService {
       }
       survivor.isbns = [...isbns];
       await em.flush();
-      audit({ ...ctx, em }, {
+      await audit({ ...ctx, em }, {
         action: 'mergeRecords',
         entity: 'BibliographicRecord',
         entityId: survivorId,
@@ -168,7 +168,7 @@ export class CatalogService {
           notes: cleanText(input.notes, { field: 'input.notes', max: 2000, multiline: true }),
         } as Item);
         await em.flush();
-        audit({ ...ctx, em }, { action: 'addItem', entity: 'Item', entityId: item.id, libraryId: library.id, after: snapshot(item) });
+        await audit({ ...ctx, em }, { action: 'addItem', entity: 'Item', entityId: item.id, libraryId: library.id, after: snapshot(item) });
         return item;
       });
     } catch (err) {
@@ -215,7 +215,7 @@ export class CatalogService {
         const before = snapshot(item);
         em.assign(item, changes);
         await em.flush();
-        audit({ ...ctx, em }, { action: 'updateItem', entity: 'Item', entityId: item.id, libraryId: item.library.id, before, after: snapshot(item) });
+        await audit({ ...ctx, em }, { action: 'updateItem', entity: 'Item', entityId: item.id, libraryId: item.library.id, before, after: snapshot(item) });
         return item;
       });
     } catch (err) {
@@ -244,7 +244,7 @@ export class CatalogService {
       item.status = ItemStatus.WITHDRAWN;
       if (why) item.notes = item.notes ? `${item.notes}\nWithdrawn: ${why}` : `Withdrawn: ${why}`;
       await em.flush();
-      audit({ ...ctx, em }, { action: 'withdrawItem', entity: 'Item', entityId: item.id, libraryId: item.library.id, before, after: snapshot(item) });
+      await audit({ ...ctx, em }, { action: 'withdrawItem', entity: 'Item', entityId: item.id, libraryId: item.library.id, before, after: snapshot(item) });
       return item;
     });
   }

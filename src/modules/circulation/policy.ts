@@ -1,0 +1,73 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { query } from '../../db/sql';
+
+export interface Policy {
+  id: number;
+  libraryId: number | null;
+  patronCategory: string | null;
+  format: string | null;
+  loanDays: number;
+  maxRenewals: number;
+  maxLoans: number;
+  maxHolds: number;
+  holdShelfDays: number;
+  holdsAllowed: boolean;
+  finePerDay: number;
+  renewOverdueMaxDays: number;
+}
+
+interface PolicyRow {
+  id: string;
+  library_id: string | null;
+  patron_category: string | null;
+  format: string | null;
+  loan_days: number;
+  max_renewals: number;
+  max_loans: number;
+  max_holds: number;
+  hold_shelf_days: number;
+  holds_allowed: boolean;
+  fine_per_day: number;
+  renew_overdue_max_days: number;
+}
+
+/**
+ * The effective policy for a library × patron category × format: the most specific row wins
+ * (a library's own rows over network rows, then category, then format); the migration seeds the
+ * network default (all three null), so there always is one.
+ */
+export async function effectivePolicy(em: EntityManager, libraryId: number, category: string, format: string): Promise<Policy> {
+  const rows = await query<PolicyRow>(
+    em,
+    `select * from circulation_policies p
+      where (p.library_id = ? or p.library_id is null)
+        and (p.patron_category = ? or p.patron_category is null)
+        and (p.format = ? or p.format is null)
+      order by (p.library_id is not null) desc, (p.patron_category is not null) desc, (p.format is not null) desc
+      limit 1`,
+    [libraryId, category, format],
+  );
+  const r = rows[0];
+  if (!r) throw new Error('no circulation policy: the network default row is missing');
+  return {
+    id: Number(r.id),
+    libraryId: r.library_id === null ? null : Number(r.library_id),
+    patronCategory: r.patron_category,
+    format: r.format,
+    loanDays: r.loan_days,
+    maxRenewals: r.max_renewals,
+    maxLoans: r.max_loans,
+    maxHolds: r.max_holds,
+    holdShelfDays: r.hold_shelf_days,
+    holdsAllowed: r.holds_allowed,
+    finePerDay: r.fine_per_day,
+    renewOverdueMaxDays: r.renew_overdue_max_days,
+  };
+}
+
+/** SQL for "the end of the local day, N days from today" in a library's time zone. */
+export const END_OF_LOCAL_DAY = `((date_trunc('day', now() at time zone ?) + make_interval(days => ?) + interval '1 day' - interval '1 second') at time zone ?)`;
+
+export function endOfLocalDayParams(timeZone: string, days: number): unknown[] {
+  return [timeZone, days, timeZone];
+}

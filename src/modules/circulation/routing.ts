@@ -1,0 +1,135 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { query } from '../../db/sql';
+import { emitEvent } from '../events/outbox';
+import { ItemStatus } from '../catalog/item.entity';
+import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
+import { CheckinAction } from './circulation.types';
+
+/** A copy row locked FOR UPDATE, with what routing needs. */
+export interface LockedItem {
+  id: number;
+  record_id: number;
+  library_id: number;
+  barcode: string;
+  status: ItemStatus;
+  loanable: boolean;
+  format: string;
+}
+
+export interface RouteResult {
+  action: CheckinAction;
+  holdId: number | null;
+  transitId: number | null;
+  toLibraryId: number | null;
+}
+
+/** Locks a copy by barcode (with its record's format); null when there is none. */
+export async function lockItemByBarcode(em: EntityManager, barcode: string): Promise<LockedItem | null> {
+  const rows = await query<LockedItem>(
+    em,
+    `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, r.format
+       from items i join bib_records r on r.id = i.record_id
+      where i.barcode = ? for update of i`,
+    [barcode],
+  );
+  return rows[0] ? { ...rows[0], id: Number(rows[0].id), record_id: Number(rows[0].record_id), library_id: Number(rows[0].library_id) } : null;
+}
+
+async function libraryTimeZone(em: EntityManager, libraryId: number): Promise<string> {
+  const rows = await query<{ time_zone: string }>(em, 'select time_zone from libraries where id = ?', [libraryId]);
+  return rows[0]?.time_zone ?? 'Asia/Ho_Chi_Minh';
+}
+
+/**
+ * Decides where a copy that is now free at `atLibraryId` goes, and does it: to the hold shelf here for
+ * the first waiting hold it can fill, in transit to that hold's pickup library, home to its owner, or
+ * back on the shelf. Runs inside the caller's transaction with the copy locked; the hold is taken with
+ * SKIP LOCKED, so two copies returned at once never capture the same hold.
+ */
+export async function routeFreeItem(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<RouteResult> {
+  const holds = item.loanable
+    ? await query<{ id: string; patron_id: string; pickup_library_id: string; category: string }>(
+        em,
+        `select h.id, h.patron_id, h.pickup_library_id, p.category
+           from holds h join patrons p on p.id = h.patron_id
+          where h.status = 'WAITING'
+            and (h.suspended_until is null or h.suspended_until <= now())
+            and (h.item_id = ? or (h.item_id is null and h.record_id = ?))
+          order by h.id
+          limit 1
+          for update of h skip locked`,
+        [item.id, item.record_id],
+      )
+    : [];
+  const hold = holds[0];
+  if (hold) {
+    const holdId = Number(hold.id);
+    const pickup = Number(hold.pickup_library_id);
+    if (pickup === atLibraryId) {
+      const tz = await libraryTimeZone(em, pickup);
+      const policy = await effectivePolicy(em, pickup, hold.category, item.format);
+      await query(
+        em,
+        `update holds set status = 'READY_FOR_PICKUP', captured_item_id = ?, ready_at = now(),
+                shelf_expires_at = ${END_OF_LOCAL_DAY} where id = ?`,
+        [item.id, ...endOfLocalDayParams(tz, policy.holdShelfDays), holdId],
+      );
+      await setItemStatus(em, item, ItemStatus.ON_HOLD_SHELF);
+      await emitEvent(em, {
+        type: 'hold.ready',
+        libraryIds: [pickup, item.library_id],
+        entity: 'Hold',
+        entityId: holdId,
+        payload: { holdId, itemId: item.id, barcode: item.barcode, patronId: Number(hold.patron_id), status: 'READY_FOR_PICKUP' },
+      });
+      return { action: CheckinAction.HOLD_SHELF, holdId, transitId: null, toLibraryId: pickup };
+    }
+    await query(em, `update holds set status = 'IN_TRANSIT', captured_item_id = ? where id = ?`, [item.id, holdId]);
+    const transitId = await startTransit(em, item, atLibraryId, pickup, 'HOLD', holdId);
+    return { action: CheckinAction.TRANSIT, holdId, transitId, toLibraryId: pickup };
+  }
+  if (item.library_id !== atLibraryId) {
+    const transitId = await startTransit(em, item, atLibraryId, item.library_id, 'RETURN_HOME', null);
+    return { action: CheckinAction.TRANSIT, holdId: null, transitId, toLibraryId: item.library_id };
+  }
+  await setItemStatus(em, item, ItemStatus.AVAILABLE);
+  return { action: CheckinAction.RESHELVE, holdId: null, transitId: null, toLibraryId: null };
+}
+
+async function startTransit(
+  em: EntityManager,
+  item: LockedItem,
+  from: number,
+  to: number,
+  reason: 'HOLD' | 'RETURN_HOME',
+  holdId: number | null,
+): Promise<number> {
+  const rows = await query<{ id: string }>(
+    em,
+    `insert into transits (item_id, from_library_id, to_library_id, reason, hold_id) values (?, ?, ?, ?, ?) returning id`,
+    [item.id, from, to, reason, holdId],
+  );
+  await setItemStatus(em, item, ItemStatus.IN_TRANSIT);
+  const transitId = Number(rows[0].id);
+  await emitEvent(em, {
+    type: 'transit.started',
+    libraryIds: [from, to, item.library_id],
+    entity: 'Transit',
+    entityId: transitId,
+    payload: { transitId, itemId: item.id, barcode: item.barcode, from, to, reason, holdId },
+  });
+  return transitId;
+}
+
+export async function setItemStatus(em: EntityManager, item: LockedItem, status: ItemStatus): Promise<void> {
+  if (item.status === status) return;
+  await query(em, 'update items set status = ?, updated_at = now() where id = ?', [status, item.id]);
+  await emitEvent(em, {
+    type: 'item.status_changed',
+    libraryIds: [item.library_id],
+    entity: 'Item',
+    entityId: item.id,
+    payload: { itemId: item.id, barcode: item.barcode, before: item.status, after: status },
+  });
+  item.status = status;
+}
