@@ -45,6 +45,8 @@ export function decodeCursor(kind: string, cursor: string | null | undefined): u
     throw badInput('after is not a valid cursor', 'after');
   }
   if (!Array.isArray(parsed) || parsed[0] !== kind) throw badInput('after is not a cursor of this list', 'after');
+  // PostgreSQL text cannot hold NUL: a hand-made cursor with one would fail in the database, not here
+  if (parsed.some((v) => typeof v === 'string' && v.includes('\u0000'))) throw badInput('after is not a valid cursor', 'after');
   return parsed.slice(1);
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
@@ -135,6 +136,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     plugins: [
+      // our bundled GraphiQL is the only IDE: Apollo's landing page would load Apollo's CDN (and, outside
+      // production, its Sandbox IDE) even with GRAPHIQL=false
+      ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       {
         async serverWillStart() {

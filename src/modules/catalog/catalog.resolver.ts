@@ -89,7 +89,7 @@ export class RecordResolver {
     @Ctx() ctx: Context,
     @Arg('query', () => String, { nullable: true, description: 'Words, a phrase or an ISBN (at most 500 characters).' })
     query: string | null,
-    @Arg('filter', () => CatalogFilter, { nullable: true }) filter: CatalogFilter | null,
+    @Arg('filter', () => CatalogFilter, { nullable: true, description: 'Conditions every hit must meet.' }) filter: CatalogFilter | null,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, at most 100 (default 20).' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after.' }) after: string | null,
   ) {
@@ -100,7 +100,7 @@ export class RecordResolver {
     nullable: true,
     description: 'A record by id. The id of a merged duplicate resolves to the record it was merged into.',
   })
-  async record(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  async record(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id of the record.' }) id: string) {
     return catalogService.record(ctx, decodeIdOf('BibliographicRecord', id));
   }
 
@@ -131,19 +131,19 @@ export class RecordResolver {
   }
 
   @Mutation(() => CreateRecordResult, { description: 'Creates a bibliographic record (any staff member).' })
-  createRecord(@Ctx() ctx: Context, @Arg('input', () => CreateRecordInput) input: CreateRecordInput) {
+  createRecord(@Ctx() ctx: Context, @Arg('input', () => CreateRecordInput, { description: 'The new record.' }) input: CreateRecordInput) {
     return catalogService.createRecord(ctx, input);
   }
 
   @Mutation(() => UpdateRecordResult, { description: 'Changes a record (any staff member).' })
-  updateRecord(@Ctx() ctx: Context, @Arg('input', () => UpdateRecordInput) input: UpdateRecordInput) {
+  updateRecord(@Ctx() ctx: Context, @Arg('input', () => UpdateRecordInput, { description: 'The record and its changes.' }) input: UpdateRecordInput) {
     return catalogService.updateRecord(ctx, input);
   }
 
   @Mutation(() => MergeRecordsResult, {
     description: 'Merges duplicate records into one (network administrators): copies move, old ids resolve to the survivor.',
   })
-  mergeRecords(@Ctx() ctx: Context, @Arg('input', () => MergeRecordsInput) input: MergeRecordsInput) {
+  mergeRecords(@Ctx() ctx: Context, @Arg('input', () => MergeRecordsInput, { description: 'Survivor and duplicates.' }) input: MergeRecordsInput) {
     return catalogService.mergeRecords(ctx, input);
   }
 }
@@ -160,7 +160,7 @@ export class HoldingsResolver {
     @Root() h: HoldingsValue,
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, at most 100 (default 20).' }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after.' }) after: string | null,
   ) {
     const limit = pageSize(first);
     const cursor = decodeCursor('item', after);
@@ -174,7 +174,7 @@ export class HoldingsResolver {
 @Resolver(() => ItemType)
 export class ItemResolver {
   @Query(() => ItemType, { nullable: true, description: 'A copy by barcode (null when there is none).' })
-  item(@Ctx() ctx: Context, @Arg('barcode', () => String) barcode: string) {
+  item(@Ctx() ctx: Context, @Arg('barcode', () => String, { description: 'Barcode of the copy.' }) barcode: string) {
     return catalogService.itemByBarcode(ctx, barcode);
   }
 
@@ -194,19 +194,19 @@ export class ItemResolver {
   }
 
   @Mutation(() => AddItemResult, { description: "Adds a copy to a library's holdings (that library's staff)." })
-  addItem(@Ctx() ctx: Context, @Arg('input', () => AddItemInput) input: AddItemInput) {
+  addItem(@Ctx() ctx: Context, @Arg('input', () => AddItemInput, { description: 'The new copy.' }) input: AddItemInput) {
     return catalogService.addItem(ctx, input);
   }
 
   @Mutation(() => UpdateItemResult, { description: 'Changes a copy (staff of the owning library).' })
-  updateItem(@Ctx() ctx: Context, @Arg('input', () => UpdateItemInput) input: UpdateItemInput) {
+  updateItem(@Ctx() ctx: Context, @Arg('input', () => UpdateItemInput, { description: 'The copy and its changes.' }) input: UpdateItemInput) {
     return catalogService.updateItem(ctx, input);
   }
 
   @Mutation(() => WithdrawItemResult, { description: 'Withdraws a copy from the collection (staff of the owning library).' })
   withdrawItem(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'Global id of the copy.' }) id: string,
     @Arg('reason', () => String, { nullable: true, description: 'Why, kept in the notes and the audit log.' }) reason: string | null,
   ) {
     return catalogService.withdrawItem(ctx, id, reason);

@@ -6,7 +6,20 @@ import { LibraryType } from '../libraries/library.types';
 import { ItemStatus } from './item.entity';
 import { RecordFormat } from './record.entity';
 
-registerEnumType(RecordFormat, { name: 'RecordFormat', description: 'Physical or digital form of a publication.' });
+registerEnumType(RecordFormat, {
+  name: 'RecordFormat',
+  description: 'Physical or digital form of a publication.',
+  valuesConfig: {
+    BOOK: { description: 'Printed book.' },
+    SERIAL: { description: 'Newspaper, magazine or journal (has an ISSN).' },
+    MAP: { description: 'Map or atlas.' },
+    AUDIO: { description: 'Sound recording.' },
+    VIDEO: { description: 'Film or video recording.' },
+    MANUSCRIPT: { description: 'Handwritten document.' },
+    DIGITAL: { description: 'Digital document or e-book.' },
+    OTHER: { description: 'Anything else.' },
+  },
+});
 registerEnumType(ItemStatus, {
   name: 'ItemStatus',
   description: 'Where a copy is and whether it can be lent.',
@@ -234,22 +247,44 @@ export class CreateRecordInput {
   @Field({ description: 'Title proper.' })
   title!: string;
 
-  @Field(() => String, { nullable: true }) subtitle?: string | null;
-  @Field(() => [ContributorInput], { nullable: true }) contributors?: ContributorInput[] | null;
-  @Field(() => String, { nullable: true }) publisher?: string | null;
-  @Field(() => String, { nullable: true }) place?: string | null;
-  @Field(() => Int, { nullable: true }) year?: number | null;
-  @Field(() => String, { nullable: true }) edition?: string | null;
+  @Field(() => String, { nullable: true, description: 'Subtitle or other title information.' })
+  subtitle?: string | null;
+
+  @Field(() => [ContributorInput], { nullable: true, description: 'Authors, editors, translators… in catalogue order (at most 100).' })
+  contributors?: ContributorInput[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Publisher.' })
+  publisher?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Place of publication.' })
+  place?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Year of publication (0-9999).' })
+  year?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Edition statement, e.g. "Tái bản lần thứ 2".' })
+  edition?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'ISBN-10 or ISBN-13, hyphens allowed.' })
   isbns?: string[] | null;
 
-  @Field(() => String, { nullable: true }) issn?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO 639-2 code.' }) language?: string | null;
-  @Field(() => [String], { nullable: true }) subjects?: string[] | null;
-  @Field(() => String, { nullable: true }) ddc?: string | null;
-  @Field(() => RecordFormat, { nullable: true, description: 'Default BOOK.' }) format?: RecordFormat | null;
-  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true, description: 'ISSN (serials), hyphen optional.' })
+  issn?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 639-2 code.' })
+  language?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Subject headings (at most 100).' })
+  subjects?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Dewey Decimal Classification number.' })
+  ddc?: string | null;
+
+  @Field(() => RecordFormat, { nullable: true, description: 'Default BOOK.' })
+  format?: RecordFormat | null;
+
+  @Field(() => String, { nullable: true, description: 'Summary or notes; line breaks kept.' })
+  description?: string | null;
 }
 
 @InputType({ description: 'Changes to a record: only the fields given change; null clears a field.' })
@@ -257,20 +292,47 @@ export class UpdateRecordInput {
   @Field(() => ID, { description: 'The record.' })
   id!: string;
 
-  @Field(() => String, { nullable: true }) title?: string | null;
-  @Field(() => String, { nullable: true }) subtitle?: string | null;
-  @Field(() => [ContributorInput], { nullable: true }) contributors?: ContributorInput[] | null;
-  @Field(() => String, { nullable: true }) publisher?: string | null;
-  @Field(() => String, { nullable: true }) place?: string | null;
-  @Field(() => Int, { nullable: true }) year?: number | null;
-  @Field(() => String, { nullable: true }) edition?: string | null;
-  @Field(() => [String], { nullable: true }) isbns?: string[] | null;
-  @Field(() => String, { nullable: true }) issn?: string | null;
-  @Field(() => String, { nullable: true }) language?: string | null;
-  @Field(() => [String], { nullable: true }) subjects?: string[] | null;
-  @Field(() => String, { nullable: true }) ddc?: string | null;
-  @Field(() => RecordFormat, { nullable: true }) format?: RecordFormat | null;
-  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true, description: 'New title proper (cannot be cleared).' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New subtitle.' })
+  subtitle?: string | null;
+
+  @Field(() => [ContributorInput], { nullable: true, description: 'Replaces all contributors, in catalogue order.' })
+  contributors?: ContributorInput[] | null;
+
+  @Field(() => String, { nullable: true, description: 'New publisher.' })
+  publisher?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New place of publication.' })
+  place?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'New year of publication (0-9999).' })
+  year?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'New edition statement.' })
+  edition?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces all ISBNs (ISBN-10 or ISBN-13, hyphens allowed).' })
+  isbns?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'New ISSN.' })
+  issn?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New language, ISO 639-2 code.' })
+  language?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces all subject headings.' })
+  subjects?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'New Dewey Decimal Classification number.' })
+  ddc?: string | null;
+
+  @Field(() => RecordFormat, { nullable: true, description: 'New format (null keeps the current one).' })
+  format?: RecordFormat | null;
+
+  @Field(() => String, { nullable: true, description: 'New summary or notes.' })
+  description?: string | null;
 }
 
 @InputType({ description: 'Merge duplicates into the record that stays.' })
@@ -293,15 +355,23 @@ export class AddItemInput {
   @Field({ description: 'Barcode, unique in the network (letters, digits, . _ / -).' })
   barcode!: string;
 
-  @Field(() => String, { nullable: true }) location?: string | null;
-  @Field(() => String, { nullable: true }) callNumber?: string | null;
+  @Field(() => String, { nullable: true, description: 'Shelving location, e.g. "Kho mở tầng 1".' })
+  location?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Call number.' })
+  callNumber?: string | null;
 
   @Field(() => ItemStatus, { nullable: true, description: 'Default AVAILABLE; WITHDRAWN is not allowed.' })
   status?: ItemStatus | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Default true.' }) loanable?: boolean | null;
-  @Field(() => Boolean, { nullable: true, description: 'Default true.' }) lendable?: boolean | null;
-  @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Whether the copy may be lent to readers. Default true.' })
+  loanable?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the copy may be lent to other libraries. Default true.' })
+  lendable?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Staff notes; line breaks kept.' })
+  notes?: string | null;
 }
 
 @InputType({ description: 'Changes to a copy: only the fields given change.' })
@@ -309,9 +379,14 @@ export class UpdateItemInput {
   @Field(() => ID, { description: 'The copy.' })
   id!: string;
 
-  @Field(() => String, { nullable: true }) barcode?: string | null;
-  @Field(() => String, { nullable: true }) location?: string | null;
-  @Field(() => String, { nullable: true }) callNumber?: string | null;
+  @Field(() => String, { nullable: true, description: 'New barcode, unique in the network (null keeps the current one).' })
+  barcode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New shelving location; null clears it.' })
+  location?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New call number; null clears it.' })
+  callNumber?: string | null;
 
   @Field(() => ItemStatus, {
     nullable: true,
@@ -319,9 +394,14 @@ export class UpdateItemInput {
   })
   status?: ItemStatus | null;
 
-  @Field(() => Boolean, { nullable: true }) loanable?: boolean | null;
-  @Field(() => Boolean, { nullable: true }) lendable?: boolean | null;
-  @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Whether the copy may be lent to readers.' })
+  loanable?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the copy may be lent to other libraries.' })
+  lendable?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'New staff notes; null clears them.' })
+  notes?: string | null;
 }
 
 @ObjectType({ implements: ErrorResult, description: 'An ISBN whose check digit or form is wrong.' })

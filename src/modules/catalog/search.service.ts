@@ -156,7 +156,7 @@ export class SearchService {
   private querySql(mode: Mode): string {
     return mode.kind === 'text'
       ? `select sn_search_query(?) tsq, sn_search_query(?, 'A') tq_a, sn_search_query(?, 'B') tq_b,
-                sn_search_query(?, 'C') tq_c, sn_phrase(?) ph`
+                sn_search_query(?, 'C') tq_c, sn_phrase(sn_correct(?)) ph`
       : 'select null::tsquery tsq';
   }
 

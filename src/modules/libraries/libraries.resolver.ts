@@ -10,7 +10,7 @@ export class LibrariesResolver {
   @Query(() => LibraryConnection, { description: 'Member libraries of the network, ordered by code.' })
   async libraries(
     @Ctx() ctx: Context,
-    @Arg('filter', () => LibraryFilter, { nullable: true }) filter: LibraryFilter | null,
+    @Arg('filter', () => LibraryFilter, { nullable: true, description: 'Conditions every library must meet.' }) filter: LibraryFilter | null,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, at most 100 (default 20).' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after.' }) after: string | null,
   ) {
@@ -18,7 +18,7 @@ export class LibrariesResolver {
   }
 
   @Query(() => LibraryType, { nullable: true, description: 'A library by its code (null when there is none).' })
-  library(@Ctx() ctx: Context, @Arg('code', () => String) code: string) {
+  library(@Ctx() ctx: Context, @Arg('code', () => String, { description: 'Library code, e.g. BDI-PL.' }) code: string) {
     return librariesService.byCode(ctx, code);
   }
 
