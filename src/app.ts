@@ -8,6 +8,7 @@ import { createOrm, migrate } from './db/orm';
 import { seedDemoNetwork } from './demo/seed';
 import { AuthService } from './modules/auth/auth.service';
 import { TokenService } from './modules/auth/tokens';
+import { startScheduler } from './modules/circulation/scheduler';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
 
@@ -24,6 +25,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const db: Database = await openDatabase(config, logger);
   let orm: MikroORM<PostgreSqlDriver> | null = null;
   let http: RunningHttpServer | null = null;
+  let scheduler: { stop(): Promise<void> } | null = null;
   try {
     orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
     const applied = await migrate(orm);
@@ -35,6 +37,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));
     http = await startHttpServer({ config, logger, orm, schema, tokens });
+    scheduler = config.schedulerIntervalMs > 0 ? startScheduler(orm, logger, config.schedulerIntervalMs) : null;
   } catch (err) {
     await orm?.close(true).catch(() => undefined);
     await db.embedded?.stop().catch(() => undefined);
@@ -42,6 +45,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   }
   const o = orm;
   const h = http;
+  const sch = scheduler;
   let stopping: Promise<void> | null = null;
   return {
     port: h.port,
@@ -50,6 +54,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     stop() {
       stopping ??= (async () => {
         await h.stop();
+        await sch?.stop();
         await o.close(true);
         await db.embedded?.stop();
       })();

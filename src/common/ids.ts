@@ -1,8 +1,17 @@
 import { badInput } from './errors';
 
 /** Types that have global ids; `node(id)` resolves each of them. */
-export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>(['Library', 'BibliographicRecord', 'Item', 'StaffAccount']);
+export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount' | 'Patron' | 'Loan' | 'Hold' | 'Transit';
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
+  'Library',
+  'BibliographicRecord',
+  'Item',
+  'StaffAccount',
+  'Patron',
+  'Loan',
+  'Hold',
+  'Transit',
+]);
 
 /** Opaque global id: base64url of `Type:localId`. Clients must not parse it. */
 export function toGlobalId(type: NodeTypeName, id: number): string {

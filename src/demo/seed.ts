@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { query } from '../db/sql';
 import { upsertStaffAccount } from '../modules/auth/auth.service';
+import { hashPassword } from '../modules/auth/password';
 import { StaffRole } from '../modules/auth/account.entity';
 import { Library } from '../modules/libraries/library.entity';
 import { demoNetwork } from './network';
@@ -14,11 +15,23 @@ export const DEMO_ACCOUNTS = [
   { username: 'librarian.bdi-ts', role: StaffRole.LIBRARIAN, libraryCode: 'BDI-TS', displayName: 'Thủ thư Thư viện huyện Tây Sơn' },
 ] as const;
 
+/** Demo patrons who can sign in (`loginPatron`) with PIN 1234; more patrons are generated without PINs. */
+export const DEMO_PIN = '1234';
+export const DEMO_PATRONS = [
+  { cardNumber: 'PL-000001', fullName: 'Nguyễn Văn An', homeLibraryCode: 'BDI-PL', category: 'ADULT' },
+  { cardNumber: 'TS-000001', fullName: 'Trần Thị Bích Ngọc', homeLibraryCode: 'BDI-TS', category: 'STUDENT' },
+  { cardNumber: 'PL-000002', fullName: 'Lê Minh Khoa', homeLibraryCode: 'BDI-PL', category: 'CHILD' },
+] as const;
+
+const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương'];
+const MIDDLE = ['Văn', 'Thị', 'Hữu', 'Đức', 'Minh', 'Ngọc', 'Thanh', 'Quốc', 'Thu', 'Gia'];
+const GIVEN = ['An', 'Bình', 'Cường', 'Dũng', 'Hà', 'Hải', 'Hạnh', 'Hoa', 'Hùng', 'Lan', 'Long', 'Mai', 'Nam', 'Phúc', 'Quang', 'Sơn', 'Tâm', 'Thảo', 'Trang', 'Tuấn', 'Vy', 'Yến'];
+
 /**
  * Seeds the Bình Định demo network when the database has no library yet (one process at a time:
  * an advisory lock guards the check). Set-based inserts; returns what was added, or null.
  */
-export async function seedDemoNetwork(em: EntityManager): Promise<{ libraries: number; records: number; items: number } | null> {
+export async function seedDemoNetwork(em: EntityManager): Promise<{ libraries: number; records: number; items: number; patrons: number } | null> {
   return em.transactional(async (tx) => {
     await query(tx, `select pg_advisory_xact_lock(hashtext('shelfnet:seed-demo'))`);
     const existing = await query<{ n: string }>(tx, 'select count(*) n from libraries');
@@ -64,6 +77,61 @@ export async function seedDemoNetwork(em: EntityManager): Promise<{ libraries: n
       [base, JSON.stringify(net.items)],
     );
 
+    // patrons: the sign-in demo ones, then ~10 per district library (deterministic)
+    const pinHash = await hashPassword(DEMO_PIN);
+    const patrons: Record<string, unknown>[] = DEMO_PATRONS.map((p) => ({ ...p, pinHash }));
+    const districts = net.libraries.filter((l) => l.kind === 'DISTRICT' || l.kind === 'PROVINCIAL');
+    let n = 0;
+    for (const lib of districts) {
+      for (let i = 0; i < 10; i++, n++) {
+        patrons.push({
+          cardNumber: `${lib.code.replace(/^BDI-/, '')}-${String(100 + i).padStart(6, '0')}`,
+          fullName: `${FAMILY[(n * 7) % FAMILY.length]} ${MIDDLE[(n * 3) % MIDDLE.length]} ${GIVEN[(n * 5) % GIVEN.length]}`,
+          homeLibraryCode: lib.code,
+          category: ['ADULT', 'ADULT', 'STUDENT', 'CHILD', 'ADULT', 'STAFF'][n % 6],
+          pinHash: null,
+        });
+      }
+    }
+    await query(
+      tx,
+      `insert into patrons (card_number, full_name, home_library_id, category, expires_on, pin_hash, phone)
+       select x."cardNumber", x."fullName", l.id, x.category, (current_date + interval '2 years')::date, x."pinHash",
+              '0905' || lpad((row_number() over ())::text, 6, '0')
+         from jsonb_to_recordset(?::jsonb) as x("cardNumber" text, "fullName" text, "homeLibraryCode" text, category text, "pinHash" text)
+         join libraries l on l.code = x."homeLibraryCode"`,
+      [JSON.stringify(patrons)],
+    );
+
+    // circulation that matches the copies' statuses: loans for ON_LOAN (some overdue), a ready hold for
+    // ON_HOLD_SHELF, a transit home for IN_TRANSIT
+    await query(
+      tx,
+      `insert into loans (item_id, patron_id, library_id, checked_out_at, due_at, overdue)
+       select i.id, p.id, i.library_id, now() - ((i.k % 20) + 1) * interval '1 day',
+              now() + ((i.k % 24) - 5) * interval '1 day', ((i.k % 24) - 5) < 0
+         from (select it.*, row_number() over (order by it.id) k from items it where it.status = 'ON_LOAN') i
+         cross join lateral (select id from patrons pa order by (pa.home_library_id = i.library_id) desc, pa.id
+                              offset (i.k % 7) limit 1) p`,
+    );
+    await query(
+      tx,
+      `insert into holds (record_id, patron_id, pickup_library_id, status, captured_item_id, placed_at, ready_at, shelf_expires_at)
+       select i.record_id, p.id, i.library_id, 'READY_FOR_PICKUP', i.id, now() - interval '6 days', now() - interval '1 day',
+              now() + ((i.k % 6) + 1) * interval '1 day'
+         from (select it.*, row_number() over (order by it.id) k from items it where it.status = 'ON_HOLD_SHELF') i
+         cross join lateral (select id from patrons pa
+                              where not exists (select 1 from holds h where h.patron_id = pa.id and h.record_id = i.record_id)
+                              order by (pa.home_library_id = i.library_id) desc, pa.id desc offset (i.k % 5) limit 1) p`,
+    );
+    await query(
+      tx,
+      `insert into transits (item_id, from_library_id, to_library_id, reason, sent_at)
+       select i.id, case when i.library_id = pl.id then qn.id else pl.id end, i.library_id, 'RETURN_HOME', now() - interval '1 day'
+         from items i, libraries pl, libraries qn
+        where i.status = 'IN_TRANSIT' and pl.code = 'BDI-PL' and qn.code = 'BDI-QN'`,
+    );
+
     for (const a of DEMO_ACCOUNTS) {
       const lib = a.libraryCode ? await tx.findOneOrFail(Library, { code: a.libraryCode }) : null;
       await upsertStaffAccount(tx, {
@@ -74,6 +142,6 @@ export async function seedDemoNetwork(em: EntityManager): Promise<{ libraries: n
         displayName: a.displayName,
       });
     }
-    return { libraries: net.libraries.length, records: net.records.length, items: net.items.length };
+    return { libraries: net.libraries.length, records: net.records.length, items: net.items.length, patrons: patrons.length };
   });
 }

@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { Viewer } from '../modules/auth/viewer';
 import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
+import { createCirculationLoaders } from '../modules/circulation/circulation.loaders';
 import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
 
 export function createLoaders(em: EntityManager) {
-  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em) };
+  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em), ...createCirculationLoaders(em) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -12,6 +12,13 @@ import { BibliographicRecord } from '../modules/catalog/record.entity';
 import { LibrariesResolver } from '../modules/libraries/libraries.resolver';
 import { Library } from '../modules/libraries/library.entity';
 import { NodeResolver } from '../modules/node/node.resolver';
+import { CheckinOutcomeResolver, HoldResolver, LoanResolver, TransitResolver } from '../modules/circulation/circulation.resolver';
+import { Hold } from '../modules/circulation/hold.entity';
+import { Loan } from '../modules/circulation/loan.entity';
+import { MeResolver } from '../modules/circulation/me.resolver';
+import { Transit } from '../modules/circulation/transit.entity';
+import { Patron } from '../modules/patrons/patron.entity';
+import { patronResolvers } from '../modules/patrons/patrons.resolver';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
 function nodeTypeName(value: unknown): string | undefined {
@@ -19,12 +26,29 @@ function nodeTypeName(value: unknown): string | undefined {
   if (value instanceof BibliographicRecord) return 'BibliographicRecord';
   if (value instanceof Item) return 'Item';
   if (value instanceof Account) return 'StaffAccount';
+  if (value instanceof Patron) return 'Patron';
+  if (value instanceof Loan) return 'Loan';
+  if (value instanceof Hold) return 'Hold';
+  if (value instanceof Transit) return 'Transit';
   return undefined;
 }
 
 export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [LibrariesResolver, RecordResolver, HoldingsResolver, ItemResolver, NodeResolver, ...authResolvers(auth)],
+    resolvers: [
+      LibrariesResolver,
+      RecordResolver,
+      HoldingsResolver,
+      ItemResolver,
+      NodeResolver,
+      ...authResolvers(auth),
+      ...patronResolvers(auth.tokens),
+      LoanResolver,
+      HoldResolver,
+      TransitResolver,
+      CheckinOutcomeResolver,
+      MeResolver,
+    ],
     orphanedTypes: [MeType, AuthPayload],
     validate: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],

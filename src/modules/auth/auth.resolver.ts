@@ -28,6 +28,7 @@ export function authResolvers(auth: AuthService) {
 
     @Query(() => MeType, { nullable: true, description: 'Who is asking; null when not signed in.' })
     async me(@Ctx() ctx: Context) {
+      if (ctx.viewer.isPatron) return { kind: ViewerKind.PATRON, account: null };
       const account = await auth.me(ctx);
       return account ? { kind: ViewerKind.STAFF, account } : null;
     }

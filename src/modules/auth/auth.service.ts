@@ -15,7 +15,7 @@ export interface LoginSuccess {
 }
 
 export class AuthService {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(readonly tokens: TokenService) {}
 
   /** Checks the password and issues an access token; wrong input of any kind gets one answer. */
   async login(ctx: Context, username: string, password: string): Promise<LoginSuccess | InvalidCredentialsError> {

@@ -15,11 +15,15 @@ registerEnumType(StaffRole, {
 
 export enum ViewerKind {
   STAFF = 'STAFF',
+  PATRON = 'PATRON',
 }
 registerEnumType(ViewerKind, {
   name: 'ViewerKind',
   description: 'Kind of signed-in viewer.',
-  valuesConfig: { STAFF: { description: 'A staff account of the network or of one library.' } },
+  valuesConfig: {
+    STAFF: { description: 'A staff account of the network or of one library.' },
+    PATRON: { description: 'A reader signed in with card number and PIN.' },
+  },
 });
 
 @ObjectType('StaffAccount', { implements: Node, description: 'A staff account.' })

@@ -23,7 +23,15 @@ export enum LoanStatus {
   OVERDUE = 'OVERDUE',
   RETURNED = 'RETURNED',
 }
-registerEnumType(LoanStatus, { name: 'LoanStatus', description: 'State of a loan.' });
+registerEnumType(LoanStatus, {
+  name: 'LoanStatus',
+  description: 'State of a loan.',
+  valuesConfig: {
+    ACTIVE: { description: 'Out, not yet due.' },
+    OVERDUE: { description: 'Out and past its due date.' },
+    RETURNED: { description: 'Returned.' },
+  },
+});
 
 export enum CheckinAction {
   RESHELVE = 'RESHELVE',
@@ -44,7 +52,14 @@ export enum TransitDirection {
   INCOMING = 'INCOMING',
   OUTGOING = 'OUTGOING',
 }
-registerEnumType(TransitDirection, { name: 'TransitDirection', description: 'Towards or away from a library.' });
+registerEnumType(TransitDirection, {
+  name: 'TransitDirection',
+  description: 'Towards or away from a library.',
+  valuesConfig: {
+    INCOMING: { description: 'Travelling to the library.' },
+    OUTGOING: { description: 'Sent from the library.' },
+  },
+});
 
 @ObjectType('Loan', { implements: Node, description: 'A copy lent to a patron.' })
 export class LoanType extends Node {

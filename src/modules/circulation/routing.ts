@@ -46,21 +46,37 @@ async function libraryTimeZone(em: EntityManager, libraryId: number): Promise<st
  * back on the shelf. Runs inside the caller's transaction with the copy locked; the hold is taken with
  * SKIP LOCKED, so two copies returned at once never capture the same hold.
  */
-export async function routeFreeItem(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<RouteResult> {
-  const holds = item.loanable
-    ? await query<{ id: string; patron_id: string; pickup_library_id: string; category: string }>(
-        em,
-        `select h.id, h.patron_id, h.pickup_library_id, p.category
-           from holds h join patrons p on p.id = h.patron_id
-          where h.status = 'WAITING'
-            and (h.suspended_until is null or h.suspended_until <= now())
-            and (h.item_id = ? or (h.item_id is null and h.record_id = ?))
-          order by h.id
-          limit 1
-          for update of h skip locked`,
-        [item.id, item.record_id],
-      )
-    : [];
+export async function routeFreeItem(
+  em: EntityManager,
+  item: LockedItem,
+  atLibraryId: number,
+  /** A hold this copy already travelled for (it keeps its claim). */
+  capturedForHoldId: number | null = null,
+): Promise<RouteResult> {
+  type HoldRow = { id: string; patron_id: string; pickup_library_id: string; category: string };
+  let holds: HoldRow[] = [];
+  if (capturedForHoldId !== null) {
+    holds = await query<HoldRow>(
+      em,
+      `select h.id, h.patron_id, h.pickup_library_id, p.category from holds h join patrons p on p.id = h.patron_id
+        where h.id = ? and h.status = 'IN_TRANSIT' and h.pickup_library_id = ? for update of h`,
+      [capturedForHoldId, atLibraryId],
+    );
+  }
+  if (holds.length === 0 && item.loanable) {
+    holds = await query<HoldRow>(
+      em,
+      `select h.id, h.patron_id, h.pickup_library_id, p.category
+         from holds h join patrons p on p.id = h.patron_id
+        where h.status = 'WAITING'
+          and (h.suspended_until is null or h.suspended_until <= now())
+          and (h.item_id = ? or (h.item_id is null and h.record_id = ?))
+        order by h.id
+        limit 1
+        for update of h skip locked`,
+      [item.id, item.record_id],
+    );
+  }
   const hold = holds[0];
   if (hold) {
     const holdId = Number(hold.id);

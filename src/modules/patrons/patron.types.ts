@@ -4,7 +4,17 @@ import { Node } from '../../common/node.types';
 import { connectionType } from '../../common/pagination';
 import { PatronCategory, PatronStatus } from './patron.entity';
 
-registerEnumType(PatronCategory, { name: 'PatronCategory', description: 'Category of reader; policies depend on it.' });
+registerEnumType(PatronCategory, {
+  name: 'PatronCategory',
+  description: 'Category of reader; policies depend on it.',
+  valuesConfig: {
+    ADULT: { description: 'Adult reader.' },
+    CHILD: { description: 'Child reader.' },
+    STUDENT: { description: 'Pupil or student.' },
+    STAFF: { description: 'Library staff borrowing as a reader.' },
+    INSTITUTION: { description: 'A school, office or other body borrowing as one reader.' },
+  },
+});
 registerEnumType(PatronStatus, {
   name: 'PatronStatus',
   description: 'Whether the reader may borrow.',
