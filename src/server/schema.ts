@@ -16,6 +16,7 @@ import { CheckinOutcomeResolver, HoldResolver, LoanResolver, TransitResolver } f
 import { Hold } from '../modules/circulation/hold.entity';
 import { Loan } from '../modules/circulation/loan.entity';
 import { MeResolver } from '../modules/circulation/me.resolver';
+import { PolicyResolver } from '../modules/circulation/policy.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
@@ -48,6 +49,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       TransitResolver,
       CheckinOutcomeResolver,
       MeResolver,
+      PolicyResolver,
     ],
     orphanedTypes: [MeType, AuthPayload],
     validate: false,
