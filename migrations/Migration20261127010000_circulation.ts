@@ -110,10 +110,13 @@ create unique index transits_one_open_per_item on transits (item_id) where recei
 create index transits_to_idx on transits (to_library_id, id) where received_at is null;
 create index transits_from_idx on transits (from_library_id, id) where received_at is null;
 
--- The event outbox: written in the transaction of the change it describes. seq increases strictly;
--- readers use xmin visibility (see events module) so a slow transaction cannot be skipped.
+-- The event outbox: written in the transaction of the change it describes. seq increases strictly.
+-- Transactions commit out of seq order, so a reader delivers only events whose writing transaction
+-- (txid) is below the oldest still running one (pg_snapshot_xmin), in (txid, seq) order: a slow
+-- transaction's event is then never skipped by a cursor that moved past it.
 create table events (
   seq bigint generated always as identity primary key,
+  txid xid8 not null default pg_current_xact_id(),
   type text not null,
   occurred_at timestamptz not null default now(),
   library_ids bigint[] not null default '{}',
@@ -122,6 +125,7 @@ create table events (
   payload jsonb not null default '{}'::jsonb
 );
 create index events_libraries_idx on events using gin (library_ids);
+create index events_stream_idx on events (txid, seq);
 create index events_occurred_idx on events (occurred_at);
 
 -- audit rows are immutable: patrons can act too (renewals, holds)

@@ -1,10 +1,10 @@
 import type { Context } from '../../server/context';
-import { badInput, unauthenticated } from '../../common/errors';
+import { badInput, forbidden } from '../../common/errors';
 import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Patron } from '../patrons/patron.entity';
-import { patronsService } from '../patrons/patrons.service';
+import { patronsService, requireStaff } from '../patrons/patrons.service';
 import { LoanFilter, LoanStatus, TransitDirection } from './circulation.types';
 import { Hold } from './hold.entity';
 import { Loan } from './loan.entity';
@@ -27,9 +27,10 @@ export class CirculationQueries {
   }
 
   private async staffLibrary(ctx: Context, code: string) {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff.');
+    requireStaff(ctx, 'see desk lists');
     const [lib] = await librariesService.requireCodes(ctx, [code], 'libraryCode');
-    if (!ctx.viewer.worksAt(lib.id)) throw badInput(`you do not work at ${lib.code}`, 'libraryCode');
+    // the input is well-formed; the viewer just may not see this desk
+    if (!ctx.viewer.worksAt(lib.id)) throw forbidden(`Only staff of ${lib.code} see its desk lists.`);
     return lib;
   }
 
@@ -54,13 +55,18 @@ export class CirculationQueries {
       where.push('(l.due_at, l.id) > (?::timestamptz, ?)');
       params.push(cursor[0], cursor[1]);
     }
-    const rows = await query<Record<string, unknown>>(
+    // the cursor keeps due_at to the microsecond: a JS Date (milliseconds) would repeat rows across pages
+    const rows = await query<Record<string, unknown> & { due_key: string }>(
       ctx.em,
-      `select l.* from loans l where ${where.join(' and ')} order by l.due_at, l.id limit ?`,
+      `select l.*, to_char(l.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') due_key
+         from loans l where ${where.join(' and ')} order by l.due_at, l.id limit ?`,
       [...params, limit + 1],
     );
-    const loans = rows.map((r) => ctx.em.map(Loan, r));
-    return toPage(loans, limit, (l) => encodeCursor('loan', [l.dueAt.toISOString(), l.id]), (l) => l);
+    const loans = rows.map((r) => {
+      const { due_key: key, ...row } = r;
+      return { key, loan: ctx.em.map(Loan, row) };
+    });
+    return toPage(loans, limit, (l) => encodeCursor('loan', [l.key, l.loan.id]), (l) => l.loan);
   }
 
   async holdQueue(ctx: Context, recordId: number): Promise<Hold[]> {

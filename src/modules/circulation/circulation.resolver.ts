@@ -1,6 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotPermittedError, resultUnion } from '../../common/error-results';
-import { unauthenticated } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/ids';
 import { pageSize } from '../../common/pagination';
 import type { Context } from '../../server/context';
@@ -11,6 +10,7 @@ import { LibraryType } from '../libraries/library.types';
 import { librariesService } from '../libraries/libraries.service';
 import { PatronCategory } from '../patrons/patron.entity';
 import { PatronBlockedError, PatronExpiredError, PatronNotFoundError, PatronType } from '../patrons/patron.types';
+import { requireStaff } from '../patrons/patrons.service';
 import { CheckinResultValue, circulationService } from './circulation.service';
 import { circulationQueries } from './circulation.queries';
 import {
@@ -225,7 +225,7 @@ export class HoldResolver {
 
   @Query(() => [HoldType], { description: 'Waiting holds of a title in queue order (staff).' })
   async holdQueue(@Ctx() ctx: Context, @Arg('recordId', () => ID, { description: 'The title.' }) recordId: string) {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff to see hold queues.');
+    requireStaff(ctx, 'see hold queues');
     const rec = await catalogService.record(ctx, decodeIdOf('BibliographicRecord', recordId, 'recordId'));
     return rec ? circulationQueries.holdQueue(ctx, rec.id) : [];
   }

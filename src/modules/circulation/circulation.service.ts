@@ -12,7 +12,7 @@ import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { PatronStatus } from '../patrons/patron.entity';
 import { PatronBlockedError, PatronExpiredError, PatronNotFoundError } from '../patrons/patron.types';
-import { parseCardNumber } from '../patrons/patrons.service';
+import { parseCardNumber, requireStaff } from '../patrons/patrons.service';
 import {
   CheckinAction,
   HoldPendingError,
@@ -28,7 +28,7 @@ import {
 } from './circulation.types';
 import { Loan } from './loan.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
-import { LockedItem, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
+import { LockedItem, libraryTimeZone, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
@@ -68,7 +68,7 @@ export class CirculationService {
    * Returns null when the viewer may not act for the named library.
    */
   async deskLibrary(ctx: Context, code: string | null | undefined): Promise<Library | null> {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff to work at a desk.');
+    requireStaff(ctx, 'work at a desk');
     if (code) {
       const [lib] = await librariesService.requireCodes(ctx, [code], 'libraryCode');
       return ctx.viewer.worksAt(lib.id) ? lib : null;
@@ -90,7 +90,7 @@ export class CirculationService {
 
   /** Lends a copy to a patron at the copy's library. Every check and write in one transaction. */
   async checkout(ctx: Context, rawBarcode: string, rawCard: string) {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff to lend.');
+    requireStaff(ctx, 'lend');
     const barcode = parseBarcode(rawBarcode);
     const card = parseCardNumber(rawCard);
     return ctx.em.transactional(async (em) => {
@@ -130,12 +130,13 @@ export class CirculationService {
       const policy = await effectivePolicy(em, lendingLibraryId, patron.category, item.format);
       const open = await query<{ n: string }>(em, 'select count(*) n from loans where patron_id = ? and returned_at is null', [patronId]);
       if (Number(open[0].n) >= policy.maxLoans) return new LoanLimitReachedError(policy.maxLoans);
-      const lib = (await ctx.loaders.libraryById.load(lendingLibraryId))!;
+      // on this transaction's connection: ctx.loaders would take a second one while we hold locks
+      const timeZone = await libraryTimeZone(em, lendingLibraryId);
       const rows = await query<Record<string, unknown>>(
         em,
         `insert into loans (item_id, patron_id, library_id, checked_out_by, due_at)
          values (?, ?, ?, ?, ${END_OF_LOCAL_DAY}) returning *`,
-        [item.id, patronId, lendingLibraryId, ctx.viewer.accountId, ...endOfLocalDayParams(lib.timeZone, policy.loanDays)],
+        [item.id, patronId, lendingLibraryId, ctx.viewer.accountId, ...endOfLocalDayParams(timeZone, policy.loanDays)],
       );
       const loan = em.map(Loan, rows[0]);
       const before = item.status;

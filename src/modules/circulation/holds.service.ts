@@ -33,6 +33,8 @@ export interface PlaceHoldArgs {
 }
 
 const ACTIVE = `('WAITING','IN_TRANSIT','READY_FOR_PICKUP')`;
+/** Advisory-lock namespace of a title's hold queue (first key of pg_advisory_xact_lock; 'HOLD'). */
+const HOLD_QUEUE_LOCK = 0x484f4c44;
 
 export class HoldsService {
   /** Places a title-level (recordId) or copy-level (itemId) hold. Positions come from the queue order. */
@@ -96,6 +98,9 @@ export class HoldsService {
       if (counts[0].onloan) return new AlreadyOnLoanToPatronError();
       if (counts[0].dup) return new DuplicateHoldError();
       if (Number(counts[0].holds) >= policy.maxHolds) return new HoldLimitReachedError(policy.maxHolds);
+      // one placement per title at a time, until commit: hold ids then commit in queue order, so the
+      // position a patron is told (counted after commit) never misses a hold placed just before
+      await query(em, 'select pg_advisory_xact_lock(?, ?)', [HOLD_QUEUE_LOCK, recordId % 2147483647]);
       const inserted = await query<Record<string, unknown>>(
         em,
         `insert into holds (record_id, item_id, patron_id, pickup_library_id) values (?, ?, ?, ?) returning *`,
@@ -134,7 +139,16 @@ export class HoldsService {
   /** Cancels a hold; a copy already captured for it goes to the next hold or home. */
   async cancel(ctx: Context, gid: string) {
     if (!ctx.viewer.isAuthenticated) throw unauthenticated();
+    const id = decodeIdOf('Hold', gid, 'holdId');
     return ctx.em.transactional(async (em) => {
+      // a copy on the hold shelf is locked before its hold, the desk's order (checkout locks the copy,
+      // then the hold on it): the other order deadlocked with the patron collecting it at that moment
+      const shelved = await query<{ barcode: string }>(
+        em,
+        `select i.barcode from holds h join items i on i.id = h.captured_item_id where h.id = ? and h.status = 'READY_FOR_PICKUP'`,
+        [id],
+      );
+      let item = shelved[0] ? await lockItemByBarcode(em, shelved[0].barcode) : null;
       const found = await this.lockHold(ctx, em, gid);
       if (!found) return new HoldNotFoundError();
       const { hold } = found;
@@ -144,9 +158,12 @@ export class HoldsService {
       const before = hold.status;
       await query(em, `update holds set status = 'CANCELLED', closed_at = now() where id = ?`, [hold.id]);
       if (hold.status === HoldStatus.READY_FOR_PICKUP && hold.capturedItemId) {
-        // the copy on the hold shelf is free again: next in the queue, or home
-        const barcode = await query<{ barcode: string }>(em, 'select barcode from items where id = ?', [hold.capturedItemId]);
-        const item = await lockItemByBarcode(em, barcode[0].barcode);
+        // the copy on the hold shelf is free again: next in the queue, or home (a copy captured since
+        // the look above is locked now)
+        if (item?.id !== hold.capturedItemId) {
+          const barcode = await query<{ barcode: string }>(em, 'select barcode from items where id = ?', [hold.capturedItemId]);
+          item = await lockItemByBarcode(em, barcode[0].barcode);
+        }
         if (item) await routeFreeItem(em, item, hold.pickupLibraryId);
       }
       // a copy in transit for a cancelled hold is routed when it arrives

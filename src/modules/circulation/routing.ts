@@ -13,6 +13,8 @@ export interface LockedItem {
   barcode: string;
   status: ItemStatus;
   loanable: boolean;
+  /** Lendable and its library lends to the network: it may travel to fill a hold elsewhere. */
+  travels: boolean;
   format: string;
 }
 
@@ -23,19 +25,23 @@ export interface RouteResult {
   toLibraryId: number | null;
 }
 
-/** Locks a copy by barcode (with its record's format); null when there is none. */
+/** Locks a copy by barcode (with its record's format and whether it may travel); null when there is none. */
 export async function lockItemByBarcode(em: EntityManager, barcode: string): Promise<LockedItem | null> {
   const rows = await query<LockedItem>(
     em,
-    `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, r.format
-       from items i join bib_records r on r.id = i.record_id
+    `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
+       from items i join bib_records r on r.id = i.record_id join libraries lib on lib.id = i.library_id
       where i.barcode = ? for update of i`,
     [barcode],
   );
   return rows[0] ? { ...rows[0], id: Number(rows[0].id), record_id: Number(rows[0].record_id), library_id: Number(rows[0].library_id) } : null;
 }
 
-async function libraryTimeZone(em: EntityManager, libraryId: number): Promise<string> {
+/**
+ * A library's time zone, read on the caller's (transaction's) connection: a per-request loader would
+ * take a second pool connection while this one holds locks, and busy desks would exhaust the pool.
+ */
+export async function libraryTimeZone(em: EntityManager, libraryId: number): Promise<string> {
   const rows = await query<{ time_zone: string }>(em, 'select time_zone from libraries where id = ?', [libraryId]);
   return rows[0]?.time_zone ?? 'Asia/Ho_Chi_Minh';
 }
@@ -64,17 +70,20 @@ export async function routeFreeItem(
     );
   }
   if (holds.length === 0 && item.loanable) {
+    // a copy that may not leave its library (not lendable, or a library that does not lend to the
+    // network) fills only holds for pickup at its own library
     holds = await query<HoldRow>(
       em,
       `select h.id, h.patron_id, h.pickup_library_id, p.category
-         from holds h join patrons p on p.id = h.patron_id
+         from holds h join patrons p on p.id = h.patron_id join libraries pl on pl.id = h.pickup_library_id
         where h.status = 'WAITING'
           and (h.suspended_until is null or h.suspended_until <= now())
           and (h.item_id = ? or (h.item_id is null and h.record_id = ?))
+          and (h.pickup_library_id = ? or (? and pl.borrows_from_network))
         order by h.id
         limit 1
         for update of h skip locked`,
-      [item.id, item.record_id],
+      [item.id, item.record_id, item.library_id, item.travels],
     );
   }
   const hold = holds[0];

@@ -80,17 +80,33 @@ async function expirePatrons(em: EntityManager): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** Uncollected holds on the shelf expire; their copies go to the next hold or home. */
+/**
+ * Uncollected holds on the shelf expire; their copies go to the next hold or home. Each copy is locked
+ * before its hold, the order of the desk (checkout locks the copy, then the hold on it): the other
+ * order deadlocked with a patron collecting the copy at that moment. A hold a desk is busy with is
+ * skipped and comes again next run.
+ */
 async function expireHolds(em: EntityManager): Promise<number> {
-  const holds = await query<{ id: string; captured_item_id: string | null; pickup_library_id: string; barcode: string | null }>(
+  const candidates = await query<{ id: string; barcode: string | null }>(
     em,
-    `select h.id, h.captured_item_id, h.pickup_library_id, i.barcode
+    `select h.id, i.barcode
        from holds h left join items i on i.id = h.captured_item_id
       where h.status = 'READY_FOR_PICKUP' and h.shelf_expires_at < now()
-      order by h.shelf_expires_at limit 100 for update of h skip locked`,
+      order by h.shelf_expires_at limit 100`,
   );
   const system = { em, viewer: Viewer.anonymous() };
-  for (const h of holds) {
+  let expired = 0;
+  for (const c of candidates) {
+    const item = c.barcode ? await lockItemByBarcode(em, c.barcode) : null;
+    // re-checked under the lock: the patron may have collected it, or staff cancelled it, meanwhile
+    const rows = await query<{ id: string; captured_item_id: string | null; pickup_library_id: string }>(
+      em,
+      `select id, captured_item_id, pickup_library_id from holds
+        where id = ? and status = 'READY_FOR_PICKUP' and shelf_expires_at < now() for update skip locked`,
+      [c.id],
+    );
+    const h = rows[0];
+    if (!h) continue;
     await query(em, `update holds set status = 'EXPIRED', closed_at = now() where id = ?`, [h.id]);
     await query(
       em,
@@ -98,13 +114,11 @@ async function expireHolds(em: EntityManager): Promise<number> {
       [h.pickup_library_id, h.id, JSON.stringify({ holdId: Number(h.id) })],
     );
     await audit(system, { action: 'job:expireHolds', entity: 'Hold', entityId: Number(h.id), libraryId: Number(h.pickup_library_id), before: { status: 'READY_FOR_PICKUP' }, after: { status: 'EXPIRED' } });
-    if (h.barcode) {
-      const item = await lockItemByBarcode(em, h.barcode);
-      if (item) await routeFreeItem(em, item, Number(h.pickup_library_id));
-    }
+    if (item && h.captured_item_id !== null && Number(h.captured_item_id) === item.id) await routeFreeItem(em, item, Number(h.pickup_library_id));
+    expired++;
   }
-  if (holds.length > 0) await query(em, `select pg_notify('shelfnet_events', 'batch')`);
-  return holds.length;
+  if (expired > 0) await query(em, `select pg_notify('shelfnet_events', 'batch')`);
+  return expired;
 }
 
 export const JOBS: { name: string; key: number; run: Job }[] = [

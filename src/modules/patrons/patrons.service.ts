@@ -1,7 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Context } from '../../server/context';
 import { NotPermittedError } from '../../common/error-results';
-import { badInput, unauthenticated } from '../../common/errors';
+import { badInput, forbidden, unauthenticated } from '../../common/errors';
 import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { cleanText, requireText } from '../../common/text';
 import { query } from '../../db/sql';
@@ -33,6 +33,14 @@ function parseDate(raw: string | null | undefined, field: string): string | null
   return d;
 }
 
+/** A date of birth: a real date, not in the future (local day of the network). */
+function parseBirthDate(raw: string | null | undefined): string | null {
+  const d = parseDate(raw, 'input.dateOfBirth');
+  const today = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+  if (d !== null && (d > today || d < '1900-01-01')) throw badInput('dateOfBirth must be a past date', 'input.dateOfBirth');
+  return d;
+}
+
 function parseLanguage(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
   const l = raw.trim().toLowerCase();
@@ -50,6 +58,15 @@ function parsePhone(raw: string | null | undefined): string | null {
   const p = cleanText(raw, { field: 'phone', max: 30 });
   if (p !== null && !/^[0-9+() .-]{6,30}$/.test(p)) throw badInput('phone is not a telephone number', 'phone');
   return p;
+}
+
+/**
+ * Staff-only work (`what`: "lend", "list patrons"...): anonymous callers must sign in
+ * (UNAUTHENTICATED); signed-in patrons are refused (FORBIDDEN), since signing in again would not help.
+ */
+export function requireStaff(ctx: Context, what: string): void {
+  if (!ctx.viewer.isAuthenticated) throw unauthenticated(`Sign in as staff to ${what}.`);
+  if (!ctx.viewer.isStaff) throw forbidden(`Only library staff may ${what}.`);
 }
 
 export class PatronsService {
@@ -83,7 +100,7 @@ export class PatronsService {
   /** Patrons visible to staff, matching words of name or card number; by card number. */
   async search(ctx: Context, q: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<Patron>> {
     const v = ctx.viewer;
-    if (!v.isStaff) throw unauthenticated('Sign in as staff to list patrons.');
+    requireStaff(ctx, 'list patrons');
     const limit = pageSize(first);
     const cursor = decodeCursor('patron', after);
     const where: string[] = [];
@@ -95,9 +112,11 @@ export class PatronsService {
       params.push(v.libraryId, v.libraryId, v.libraryId);
     }
     const text = cleanText(q, { field: 'query', max: 200 });
+    // each word is tokenised like search_text itself (sn_phrase: a card number PL-000001 is stored as
+    // 'pl -000001'); sn_phrase also drops LIKE's wildcards and escapes
     for (const word of (text ?? '').split(/\s+/).filter(Boolean).slice(0, 10)) {
-      where.push(`p.search_text like '%' || sn_fold(?) || '%'`);
-      params.push(word.replace(/[\\%_]/g, (m) => `\\${m}`));
+      where.push(`p.search_text like '%' || trim(sn_phrase(?)) || '%'`);
+      params.push(word);
     }
     if (cursor) {
       if (typeof cursor[0] !== 'string') throw badInput('after is not a valid cursor', 'after');
@@ -118,7 +137,7 @@ export class PatronsService {
 
   /** Creates a patron; staff create patrons of their own library, network admins of any. */
   async create(ctx: Context, input: CreatePatronInput) {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff to register patrons.');
+    requireStaff(ctx, 'register patrons');
     const cardNumber = parseCardNumber(input.cardNumber, 'input.cardNumber');
     const code = parseLibraryCode(input.homeLibraryCode, 'input.homeLibraryCode');
     const lib = await librariesService.byCode(ctx, code);
@@ -133,7 +152,7 @@ export class PatronsService {
       homeLibrary: lib,
       category: input.category,
       expiresOn,
-      dateOfBirth: parseDate(input.dateOfBirth, 'input.dateOfBirth'),
+      dateOfBirth: parseBirthDate(input.dateOfBirth),
       phone: parsePhone(input.phone),
       email: parseEmail(input.email),
       preferredLanguage: parseLanguage(input.preferredLanguage) ?? 'vi',
@@ -154,13 +173,13 @@ export class PatronsService {
 
   /** Changes a patron (staff of the home library or network admins); blocks and unblocks too. */
   async update(ctx: Context, input: UpdatePatronInput) {
-    if (!ctx.viewer.isStaff) throw unauthenticated('Sign in as staff to change patrons.');
+    requireStaff(ctx, 'change patrons');
     const card = parseCardNumber(input.cardNumber, 'input.cardNumber');
     const changes: Partial<Patron> = {};
     if (input.fullName !== undefined && input.fullName !== null) changes.fullName = requireText(input.fullName, { field: 'input.fullName', max: 300 });
     if (input.category) changes.category = input.category;
     if (input.expiresOn) changes.expiresOn = parseDate(input.expiresOn, 'input.expiresOn')!;
-    if (input.dateOfBirth !== undefined) changes.dateOfBirth = parseDate(input.dateOfBirth, 'input.dateOfBirth');
+    if (input.dateOfBirth !== undefined) changes.dateOfBirth = parseBirthDate(input.dateOfBirth);
     if (input.phone !== undefined) changes.phone = parsePhone(input.phone);
     if (input.email !== undefined) changes.email = parseEmail(input.email);
     if (input.preferredLanguage) changes.preferredLanguage = parseLanguage(input.preferredLanguage)!;
