@@ -109,10 +109,14 @@ export async function seedDemoNetwork(em: EntityManager): Promise<{ libraries: n
       tx,
       `insert into loans (item_id, patron_id, library_id, checked_out_at, due_at, overdue)
        select i.id, p.id, i.library_id, now() - ((i.k % 20) + 1) * interval '1 day',
-              now() + ((i.k % 24) - 5) * interval '1 day', ((i.k % 24) - 5) < 0
-         from (select it.*, row_number() over (order by it.id) k from items it where it.status = 'ON_LOAN') i
-         cross join lateral (select id from patrons pa order by (pa.home_library_id = i.library_id) desc, pa.id
-                              offset (i.k % 7) limit 1) p`,
+              now() + i.d * interval '1 day', i.d < 0
+         from (select it.*, row_number() over (order by it.id) k,
+                      case when (row_number() over (order by it.id)) % 24 = 5 then 1
+                           else (row_number() over (order by it.id)) % 24 - 5 end d
+                 from items it where it.status = 'ON_LOAN') i
+         -- spread over all readers (at most a couple of loans each, well under the limits)
+         cross join lateral (select id from patrons pa order by pa.id
+                              offset ((i.k * 37) % (select count(*) from patrons)) limit 1) p`,
     );
     await query(
       tx,

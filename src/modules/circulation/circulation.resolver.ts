@@ -94,6 +94,7 @@ export const HoldChangeResult = resultUnion('HoldChangeResult', 'The changed hol
   HoldNotFoundError,
   HoldNotChangeableError,
   UnknownLibraryError,
+  HoldsNotAllowedError,
 ]);
 
 @Resolver(() => LoanType)

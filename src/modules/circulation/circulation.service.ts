@@ -151,6 +151,16 @@ export class CirculationService {
           payload: { holdId: fulfilledHold, loanId: loan.id, patronId },
         });
       }
+      // the patron's own waiting hold on this title is served by this loan
+      const own = await query<{ id: string }>(
+        em,
+        `update holds set status = 'FULFILLED', closed_at = now()
+          where patron_id = ? and record_id = ? and status = 'WAITING' and (item_id is null or item_id = ?) returning id`,
+        [patronId, item.record_id, item.id],
+      );
+      for (const h of own) {
+        await emitEvent(em, { type: 'hold.fulfilled', libraryIds: [lendingLibraryId], entity: 'Hold', entityId: Number(h.id), payload: { holdId: Number(h.id), loanId: loan.id, patronId } });
+      }
       await emitEvent(em, {
         type: 'loan.created',
         libraryIds: [lendingLibraryId, item.library_id, Number(patron.home_library_id)],
@@ -203,7 +213,8 @@ export class CirculationService {
                     overdue = overdue or ? > 0,
                     patron_id = case when ? then patron_id else null end, anonymised = not ?
               where id = ?`,
-            [desk.id, overdueDays, fineVnd, overdueDays, loan.keep !== false, loan.keep !== false, loanId],
+            // a loan with a fine stays linked to its patron until the fine is settled (finesOwed needs it)
+            [desk.id, overdueDays, fineVnd, overdueDays, loan.keep !== false || fineVnd > 0, loan.keep !== false || fineVnd > 0, loanId],
           );
           await emitEvent(em, {
             type: 'loan.returned',

@@ -190,6 +190,14 @@ export class HoldsService {
       const found = await this.lockHold(ctx, em, gid);
       if (!found) return new HoldNotFoundError();
       if (found.hold.status !== HoldStatus.WAITING) return new HoldNotChangeableError(found.hold.status);
+      // the new pickup library's rules apply as if the hold were placed there
+      const rule = await query<{ category: string; format: string }>(
+        em,
+        `select p.category, r.format from patrons p, bib_records r where p.id = ? and r.id = ?`,
+        [found.hold.patronId, found.hold.recordId],
+      );
+      const policy = await effectivePolicy(em, lib.id, rule[0].category, rule[0].format);
+      if (!policy.holdsAllowed || !lib.borrowsFromNetwork && lib.id !== found.homeLibraryId) return new HoldsNotAllowedError();
       const before = found.hold.pickupLibraryId;
       await query(em, 'update holds set pickup_library_id = ? where id = ?', [lib.id, found.hold.id]);
       found.hold.pickupLibraryId = lib.id;
