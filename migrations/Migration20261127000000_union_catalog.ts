@@ -96,6 +96,8 @@ create table bib_records (
 create index bib_records_search_idx on bib_records using gin (search_vector) where merged_into_id is null;
 create index bib_records_browse_idx on bib_records (title_phrase, id) where merged_into_id is null;
 create index bib_records_isbns_idx on bib_records using gin (isbns);
+-- broad searches read matches newest first and stop after a page
+create index bib_records_recent_idx on bib_records ((coalesce(year, -1)) desc, id desc) where merged_into_id is null;
 create index bib_records_issn_idx on bib_records (issn) where issn is not null;
 create index bib_records_merged_idx on bib_records (merged_into_id) where merged_into_id is not null;
 

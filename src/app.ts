@@ -8,6 +8,8 @@ import { createOrm, migrate } from './db/orm';
 import { seedDemoNetwork } from './demo/seed';
 import { AuthService } from './modules/auth/auth.service';
 import { TokenService } from './modules/auth/tokens';
+import { lexemeStats } from './modules/catalog/search-stats';
+import { searchService } from './modules/catalog/search.service';
 import { startScheduler } from './modules/circulation/scheduler';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
@@ -26,6 +28,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let orm: MikroORM<PostgreSqlDriver> | null = null;
   let http: RunningHttpServer | null = null;
   let scheduler: { stop(): Promise<void> } | null = null;
+  let statsRefresh: { stop(): void } | null = null;
   try {
     orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
     const applied = await migrate(orm);
@@ -37,6 +40,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));
     http = await startHttpServer({ config, logger, orm, schema, tokens });
+    searchService.narrowCap = config.searchNarrowCap;
+    statsRefresh = lexemeStats.start(orm, logger);
     scheduler = config.schedulerIntervalMs > 0 ? startScheduler(orm, logger, config.schedulerIntervalMs) : null;
   } catch (err) {
     await orm?.close(true).catch(() => undefined);
@@ -53,6 +58,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     orm: o,
     stop() {
       stopping ??= (async () => {
+        statsRefresh?.stop();
         await h.stop();
         await sch?.stop();
         await o.close(true);

@@ -45,7 +45,8 @@ export function ormConfig(opts: OrmOptions) {
       max: opts.poolSize ?? 10,
       afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
         const timeout = opts.statementTimeoutMs ?? 0;
-        conn.query(`set statement_timeout = ${Math.floor(timeout)}; set timezone = 'UTC'`, (err) => done(err, conn));
+        // work_mem: search bitmaps stay exact (not lossy) for queries matching many records
+        conn.query(`set statement_timeout = ${Math.floor(timeout)}; set timezone = 'UTC'; set work_mem = '16MB'`, (err) => done(err, conn));
       },
     },
     forceUtcTimezone: true,

@@ -172,6 +172,9 @@ export class LanguageFacet {
 
 @ObjectType('SearchFacets', { description: 'Counts of all matching records (not only this page), largest first.' })
 export class SearchFacets {
+  @Field({ description: 'False for very broad queries, whose counts are estimated from a sample of the catalog.' })
+  exact!: boolean;
+
   @Field(() => [LibraryFacet], { description: 'By holding library.' })
   libraries!: LibraryFacet[];
 
@@ -202,8 +205,15 @@ export class CatalogSearchConnection {
   @Field(() => PageInfo, { description: 'Where this page sits.' })
   pageInfo!: PageInfo;
 
-  @Field(() => Int, { description: 'Number of matching records.' })
+  @Field(() => Int, { description: 'Number of matching records (an estimate when totalCountExact is false).' })
   totalCount!: number;
+
+  @Field({
+    description:
+      'False for very broad queries (thousands of matches, e.g. one very common word): totalCount is then estimated ' +
+      'from a sample, and results list exact title matches first, then the other matches newest first.',
+  })
+  totalCountExact!: boolean;
 
   @Field(() => SearchFacets, { description: 'Counts by library, format and language over all matches.' })
   facets!: SearchFacets;

@@ -6,6 +6,7 @@ import { Raw, pgArray, query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { isbnQuery } from './isbn';
+import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
 
 export interface CatalogSearchFilter {
@@ -31,7 +32,8 @@ export interface SearchFacetsResult {
 export interface SearchResult extends Page<BibliographicRecord> {
   edges: { cursor: string; node: BibliographicRecord; score: number | null }[];
   readonly totalCount: Promise<number>;
-  readonly facets: Promise<SearchFacetsResult>;
+  readonly totalCountExact: Promise<boolean>;
+  readonly facets: Promise<SearchFacetsResult & { exact: boolean }>;
 }
 
 /** Columns of the entity (the generated search columns stay in the database). */
@@ -56,10 +58,35 @@ const SCORE = `(
   + ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', r.search_vector, q.tsq, 32)
 )::float8`;
 
-type Mode = { kind: 'browse' } | { kind: 'text'; q: string } | { kind: 'isbn'; isbn: string };
+
+/** Default of SEARCH_NARROW_CAP: a query matching more records is "broad" (see `search`). */
+export const DEFAULT_NARROW_CAP = 3000;
+/** Statistics-based estimate above which a query goes straight to the broad plan. */
+export const BROAD_ESTIMATE = 30_000;
+/** Records sampled for broad queries' estimated count and facets. */
+const FACET_SAMPLE = 5000;
+
+type Mode =
+  | { kind: 'browse' }
+  | { kind: 'isbn'; isbn: string }
+  | { kind: 'text'; q: string; capped: boolean }
+  | { kind: 'broad'; q: string; estimate: number };
 
 export class SearchService {
-  /** Searches the union catalog (or browses it with an empty query). */
+  /** Most matches ranked exactly (SEARCH_NARROW_CAP). */
+  narrowCap = DEFAULT_NARROW_CAP;
+
+  /**
+   * Searches the union catalog (or browses it by title with an empty query).
+   *
+   * Narrow queries (at most `narrowCap` matches: most) are ranked exactly by SCORE. Broad ones (e.g.
+   * "viet nam" in half the catalog; known from the statistics or from overflowing the cap while
+   * ranking the first page) cannot be scored row by row
+   * within a page's time budget, so they list records whose whole title is the query first (by
+   * score), then every other match newest first (year, then id) through an index that stops after
+   * one page. Either way walking the pages returns every match once. Their totalCount and facets are
+   * estimated from a fixed sample of the table (`totalCountExact` / `facets.exact` say so).
+   */
   async search(
     ctx: Context,
     rawQuery: string | null | undefined,
@@ -69,68 +96,45 @@ export class SearchService {
   ): Promise<SearchResult> {
     const limit = pageSize(first);
     const q = cleanText(rawQuery, { field: 'query', max: MAX_QUERY });
-    const mode = this.mode(q);
-    const cursor = decodeCursor(mode.kind === 'browse' ? 'browse' : 'search', after);
-    const { where, params } = await this.filters(ctx, filter);
-
-    let sql: string;
-    let bindings: unknown[];
-    const qParams = mode.kind === 'text' ? [mode.q, mode.q, mode.q, mode.q, mode.q] : [];
-    if (mode.kind === 'browse') {
-      const keyset: string[] = [];
-      const keyParams: unknown[] = [];
-      if (cursor) {
-        if (cursor.length !== 2 || typeof cursor[0] !== 'string' || !Number.isSafeInteger(cursor[1])) {
-          throw badInput('after is not a valid cursor', 'after');
-        }
-        keyset.push('(r.title_phrase, r.id) > (?, ?)');
-        keyParams.push(cursor[0], cursor[1]);
-      }
-      sql = `select ${RECORD_COLUMNS}, r.title_phrase as sort_key, null::float8 as score
-               from bib_records r where ${[...where, ...keyset].join(' and ')}
-              order by r.title_phrase, r.id limit ?`;
-      bindings = [...params, ...keyParams, limit + 1];
-    } else {
-      const keyset: string[] = [];
-      const keyParams: unknown[] = [];
-      if (cursor) {
-        if (cursor.length !== 2 || typeof cursor[0] !== 'number' || !Number.isSafeInteger(cursor[1])) {
-          throw badInput('after is not a valid cursor', 'after');
-        }
-        keyset.push('(h.score, h.id) < (?::float8, ?)');
-        keyParams.push(cursor[0], cursor[1]);
-      }
-      const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : 'r.search_vector @@ q.tsq';
-      const score = mode.kind === 'isbn' ? '1::float8' : SCORE;
-      const matchParams = mode.kind === 'isbn' ? [mode.isbn] : [];
-      sql = `with q as materialized (${this.querySql(mode)}),
-             h as (
-               select r.id, ${score} as score from bib_records r, q
-                where ${match} and ${where.join(' and ')}
-             )
-             select ${RECORD_COLUMNS}, h.score from h join bib_records r on r.id = h.id
-              ${keyset.length ? `where ${keyset.join(' and ')}` : ''}
-              order by h.score desc, h.id desc limit ?`;
-      bindings = [...qParams, ...matchParams, ...params, ...keyParams, limit + 1];
+    let mode = this.mode(q);
+    // the cursor decides how a walk continues (statistics may have changed since its first page)
+    const kinds = mode.kind === 'browse' ? ['browse'] : mode.kind === 'isbn' ? ['search'] : ['search', 'broad'];
+    const cursor = decodeCursorOf(kinds, after);
+    if (cursor && (mode.kind === 'text' || mode.kind === 'broad')) {
+      mode = cursor.kind === 'broad' ? { kind: 'broad', q: mode.q, estimate: BROAD_ESTIMATE } : { kind: 'text', q: mode.q, capped: false };
     }
-    const rows = await query<Record<string, unknown>>(ctx.em, sql, bindings);
+    const { where, params } = await this.filters(ctx, filter);
+    const { sql, bindings } =
+      mode.kind === 'browse'
+        ? this.browseSql(where, params, cursor?.key ?? null, limit)
+        : mode.kind === 'broad'
+          ? this.broadSql(mode.q, where, params, cursor?.key ?? null, limit)
+          : this.rankedSql(mode, where, params, cursor?.key ?? null, limit);
+    let rows = await query<Record<string, unknown>>(ctx.em, sql, bindings);
+    if (mode.kind === 'text' && mode.capped && rows.length > 0 && Number(rows[0].n_matches) > this.narrowCap) {
+      // more matches than exact ranking can afford: this is a broad query after all
+      mode = { kind: 'broad', q: mode.q, estimate: Math.max(lexemeStats.estimate(mode.q) ?? 0, this.narrowCap * 10) };
+      const broad = this.broadSql(mode.q, where, params, null, limit);
+      rows = await query<Record<string, unknown>>(ctx.em, broad.sql, broad.bindings);
+    }
     const hits = rows.map((row) => {
-      const score = row.score === null ? null : Number(row.score);
+      const score = row.score === null || row.score === undefined ? null : Number(row.score);
       const sortKey = row.sort_key as string | undefined;
-      delete row.score;
-      delete row.sort_key;
+      const phase = row.phase === undefined ? null : Number(row.phase);
+      const yk = row.yk === undefined || row.yk === null ? null : Number(row.yk);
+      for (const k of ['score', 'sort_key', 'phase', 'yk', 'n_matches']) delete row[k];
       const record = ctx.em.map(BibliographicRecord, row);
       ctx.loaders.recordById.prime(record.id, record);
-      return { record, score, sortKey };
+      return { record, score, sortKey, phase, yk };
     });
-    const page = toPage(
-      hits,
-      limit,
-      (h) => (mode.kind === 'browse' ? encodeCursor('browse', [h.sortKey, h.record.id]) : encodeCursor('search', [h.score, h.record.id])),
-      (h) => h,
-    );
+    const cursorOf = (h: (typeof hits)[number]) => {
+      if (mode.kind === 'browse') return encodeCursor('browse', [h.sortKey, h.record.id]);
+      if (mode.kind === 'broad') return encodeCursor('broad', h.phase === 0 ? [0, h.score, h.record.id] : [1, h.yk, h.record.id]);
+      return encodeCursor('search', [h.score, h.record.id]);
+    };
+    const page = toPage(hits, limit, cursorOf, (h) => h);
 
-    let facets: Promise<{ total: number; facets: SearchFacetsResult }> | null = null;
+    let facets: Promise<{ total: number; exact: boolean; facets: SearchFacetsResult }> | null = null;
     const loadFacets = () => (facets ??= this.facets(ctx, mode, where, params));
     return {
       edges: page.edges.map((e) => ({ cursor: e.cursor, node: e.node.record, score: e.node.score })),
@@ -138,8 +142,11 @@ export class SearchService {
       get totalCount() {
         return loadFacets().then((f) => f.total);
       },
+      get totalCountExact() {
+        return loadFacets().then((f) => f.exact);
+      },
       get facets() {
-        return loadFacets().then((f) => f.facets);
+        return loadFacets().then((f) => ({ ...f.facets, exact: f.exact }));
       },
     };
   }
@@ -150,14 +157,87 @@ export class SearchService {
     if (isbn) return { kind: 'isbn', isbn };
     const words = q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
     if (words.length > MAX_WORDS) throw badInput(`query has more than ${MAX_WORDS} words`, 'query');
-    return { kind: 'text', q };
+    const estimate = lexemeStats.estimate(q);
+    return estimate !== null && estimate > BROAD_ESTIMATE ? { kind: 'broad', q, estimate } : { kind: 'text', q, capped: true };
   }
 
-  private querySql(mode: Mode): string {
-    return mode.kind === 'text'
-      ? `select sn_search_query(?) tsq, sn_search_query(?, 'A') tq_a, sn_search_query(?, 'B') tq_b,
-                sn_search_query(?, 'C') tq_c, sn_phrase(sn_correct(?)) ph`
-      : 'select null::tsquery tsq';
+  private browseSql(where: string[], params: unknown[], key: unknown[] | null, limit: number) {
+    const keyset: string[] = [];
+    const keyParams: unknown[] = [];
+    if (key) {
+      if (key.length !== 2 || typeof key[0] !== 'string' || !Number.isSafeInteger(key[1])) throw badCursor();
+      keyset.push('(r.title_phrase, r.id) > (?, ?)');
+      keyParams.push(key[0], key[1]);
+    }
+    return {
+      sql: `select ${RECORD_COLUMNS}, r.title_phrase as sort_key, null::float8 as score
+              from bib_records r where ${[...where, ...keyset].join(' and ')}
+             order by r.title_phrase, r.id limit ?`,
+      bindings: [...params, ...keyParams, limit + 1],
+    };
+  }
+
+  /** Exact ranking: score every match, keep one page, then fetch only that page's records. */
+  private rankedSql(mode: Mode & { kind: 'text' | 'isbn' }, where: string[], params: unknown[], key: unknown[] | null, limit: number) {
+    const keyset: string[] = [];
+    const keyParams: unknown[] = [];
+    if (key) {
+      if (key.length !== 2 || typeof key[0] !== 'number' || !Number.isSafeInteger(key[1])) throw badCursor();
+      keyset.push('(h.score, h.id) < (?::float8, ?)');
+      keyParams.push(key[0], key[1]);
+    }
+    const isbn = mode.kind === 'isbn';
+    // the first page of a text query scores at most narrowCap + 1 matches and says how many it saw
+    const capped = mode.kind === 'text' && mode.capped && !key;
+    return {
+      sql: `with q as materialized (${isbn ? 'select null::tsquery tsq' : QUERY_SQL}),
+            h as ${capped || isbn ? 'materialized' : ''} (
+              select r.id, ${isbn ? '1::float8' : SCORE} as score from bib_records r, q
+               where ${isbn ? 'r.isbns @> array[?]::text[]' : 'r.search_vector @@ q.tsq'} and ${where.join(' and ')}
+               ${capped ? `limit ${this.narrowCap + 1}` : ''}
+            ),
+            top as (
+              select h.id, h.score from h ${keyset.length ? `where ${keyset.join(' and ')}` : ''}
+               order by h.score desc, h.id desc limit ?
+            )
+            select ${RECORD_COLUMNS}, top.score${capped ? ', (select count(*) from h) n_matches' : ''}
+              from top join bib_records r on r.id = top.id
+             order by top.score desc, top.id desc`,
+      bindings: [...(isbn ? [mode.isbn] : queryParams(mode.q)), ...params, ...keyParams, limit + 1],
+    };
+  }
+
+  /**
+   * Broad queries: phase 0, records whose whole title is the query, by score; phase 1, every other
+   * match newest first, read in (year, id) index order and stopping after a page.
+   */
+  private broadSql(q: string, where: string[], params: unknown[], key: unknown[] | null, limit: number) {
+    const phase = key ? key[0] : 0;
+    if (key && (key.length !== 3 || (phase !== 0 && phase !== 1) || !Number.isSafeInteger(key[2]))) throw badCursor();
+    if (key && phase === 0 && typeof key[1] !== 'number') throw badCursor();
+    if (key && phase === 1 && !Number.isSafeInteger(key[1])) throw badCursor();
+    const parts: string[] = [];
+    const bindings: unknown[] = [...queryParams(q)];
+    if (phase === 0) {
+      parts.push(`(select p0.id, 0 phase, p0.score, null::int yk from (
+          select r.id, ${SCORE} as score from bib_records r, q
+           where r.title_phrase = q.ph and r.search_vector @@ q.tsq and ${where.join(' and ')}) p0
+         ${key ? 'where (p0.score, p0.id) < (?::float8, ?)' : ''}
+         order by p0.score desc, p0.id desc limit ?)`);
+      bindings.push(...params, ...(key ? [key[1], key[2]] : []), limit + 1);
+    }
+    parts.push(`(select r.id, 1 phase, null::float8 score, coalesce(r.year, -1) yk from bib_records r, q
+        where r.search_vector @@ q.tsq and r.title_phrase <> q.ph and ${where.join(' and ')}
+          ${phase === 1 ? 'and (coalesce(r.year, -1), r.id) < (?, ?)' : ''}
+        order by coalesce(r.year, -1) desc, r.id desc limit ?)`);
+    bindings.push(...params, ...(phase === 1 ? [key![1], key![2]] : []), limit + 1);
+    return {
+      sql: `with q as materialized (${QUERY_SQL}),
+            page as (${parts.join(' union all ')})
+            select ${RECORD_COLUMNS}, page.phase, page.score, page.yk from page join bib_records r on r.id = page.id
+             order by page.phase, page.score desc nulls last, page.yk desc, page.id desc limit ?`,
+      bindings: [...bindings, limit + 1],
+    };
   }
 
   private async filters(ctx: Context, f: CatalogSearchFilter): Promise<{ where: string[]; params: unknown[] }> {
@@ -204,19 +284,27 @@ export class SearchService {
     return { where, params };
   }
 
+  /** Count and facets: exact for narrow queries, from a fixed table sample for broad ones. */
   private async facets(
     ctx: Context,
     mode: Mode,
     where: string[],
     params: unknown[],
-  ): Promise<{ total: number; facets: SearchFacetsResult }> {
-    const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : mode.kind === 'text' ? 'r.search_vector @@ q.tsq' : 'true';
-    const qSql = mode.kind === 'text' ? 'select sn_search_query(?) tsq' : 'select null::tsquery tsq';
-    const bindings = [...(mode.kind === 'text' ? [mode.q] : []), ...(mode.kind === 'isbn' ? [mode.isbn] : []), ...params];
+  ): Promise<{ total: number; exact: boolean; facets: SearchFacetsResult }> {
+    const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : mode.kind === 'browse' ? 'true' : 'r.search_vector @@ q.tsq';
+    const qSql = mode.kind === 'text' || mode.kind === 'broad' ? 'select sn_search_query(?) tsq' : 'select null::tsquery tsq';
+    // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
+    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.05, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
+    const bindings = [
+      ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),
+      ...(mode.kind === 'isbn' ? [mode.isbn] : []),
+      ...params,
+    ];
     const rows = await query<{ k: string; v: string | null; n: string }>(
       ctx.em,
       `with q as materialized (${qSql}),
-       m as materialized (select r.id, r.format, r.language from bib_records r, q where ${match} and ${where.join(' and ')})
+       m as materialized (select r.id, r.format, r.language from bib_records r ${sample}, q where ${match} and ${where.join(' and ')})
        select 'total' k, null v, count(*) n from m
        union all select 'format', format, count(*) from m group by format
        union all select 'language', language, count(*) from m group by language
@@ -224,12 +312,13 @@ export class SearchService {
                    from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id`,
       bindings,
     );
+    const scale = (n: number) => (percent < 100 ? Math.round((n * 100) / percent) : n);
     let total = 0;
     const formats: SearchFacetsResult['formats'] = [];
     const languages: SearchFacetsResult['languages'] = [];
     const libraryCounts: { id: number; count: number }[] = [];
     for (const r of rows) {
-      const n = Number(r.n);
+      const n = scale(Number(r.n));
       if (r.k === 'total') total = n;
       else if (r.k === 'format') formats.push({ format: r.v as RecordFormat, count: n });
       else if (r.k === 'language') languages.push({ language: r.v, count: n });
@@ -241,8 +330,38 @@ export class SearchService {
       .filter((l) => l.library && !(l.library instanceof Error));
     const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
     libraries.sort((a, b) => b.count - a.count || a.library.code.localeCompare(b.library.code));
-    return { total, facets: { libraries, formats: formats.sort(byCount), languages: languages.sort(byCount) } };
+    return {
+      total,
+      exact: percent >= 100,
+      facets: { libraries, formats: formats.sort(byCount), languages: languages.sort(byCount) },
+    };
   }
+}
+
+const QUERY_SQL = `select sn_search_query(?) tsq, sn_search_query(?, 'A') tq_a, sn_search_query(?, 'B') tq_b,
+                          sn_search_query(?, 'C') tq_c, sn_phrase(sn_correct(?)) ph`;
+
+function queryParams(q: string): string[] {
+  return [q, q, q, q, q];
+}
+
+function badCursor() {
+  return badInput('after is not a valid cursor', 'after');
+}
+
+/** Decodes a cursor that must be of one of these kinds; returns its kind and key. */
+function decodeCursorOf(kinds: string[], after: string | null | undefined): { kind: string; key: unknown[] } | null {
+  if (after === null || after === undefined || after === '') return null;
+  let lastError: unknown = null;
+  for (const kind of kinds) {
+    try {
+      const key = decodeCursor(kind, after);
+      if (key) return { kind, key };
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 export const searchService = new SearchService();
