@@ -1,4 +1,4 @@
-import { BroadCountsDocument, BroadCreateRecordDocument, BroadPageDocument } from './__generated__/operations';
+import { BroadCountsDocument, BroadCreateRecordDocument, BroadPageDocument, type BroadPageQuery } from './__generated__/operations';
 import { TestEnv, TestServer } from './support/harness';
 
 /**
@@ -23,7 +23,7 @@ async function walk(query: string, first: number) {
   for (let i = 0; i < 200; i++) {
     const res = await api.gql(BroadPageDocument, { query, first, after });
     expect(res.errors).toBeUndefined();
-    const conn = res.data!.searchCatalog;
+    const conn: BroadPageQuery['searchCatalog'] = res.data!.searchCatalog;
     seen.push(...conn.edges.map((e) => ({ ...e.node, score: e.score ?? null })));
     if (!conn.pageInfo.hasNextPage) return seen;
     after = conn.pageInfo.endCursor!;

@@ -18,26 +18,22 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issueStaff(accountId: number, username: string, role: StaffRole, libraryId: number | null): Promise<IssuedToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const exp = now + this.ttlSeconds;
-    const token = await new SignJWT({ kind: 'STAFF', usr: username, role, lib: libraryId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(String(accountId))
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(exp)
-      .sign(this.key);
-    return { token, expiresAt: new Date(exp * 1000) };
+  /** A token for a staff account (role and library travel in it). */
+  issueStaff(accountId: number, username: string, role: StaffRole, libraryId: number | null): Promise<IssuedToken> {
+    return this.sign(accountId, { kind: 'STAFF', usr: username, role, lib: libraryId });
   }
 
-  async issuePatron(patronId: number, cardNumber: string, homeLibraryId: number): Promise<IssuedToken> {
+  /** A token for a patron (card number and home library travel in it). */
+  issuePatron(patronId: number, cardNumber: string, homeLibraryId: number): Promise<IssuedToken> {
+    return this.sign(patronId, { kind: 'PATRON', usr: cardNumber, lib: homeLibraryId });
+  }
+
+  private async sign(subject: number, claims: Record<string, unknown>): Promise<IssuedToken> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.ttlSeconds;
-    const token = await new SignJWT({ kind: 'PATRON', usr: cardNumber, lib: homeLibraryId })
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(String(patronId))
+      .setSubject(String(subject))
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(now)
