@@ -10,7 +10,8 @@ import { AuthService } from './modules/auth/auth.service';
 import { TokenService } from './modules/auth/tokens';
 import { lexemeStats } from './modules/catalog/search-stats';
 import { searchService } from './modules/catalog/search.service';
-import { startScheduler } from './modules/circulation/scheduler';
+import { schedulerSettings, startScheduler } from './modules/circulation/scheduler';
+import { EventHub } from './modules/events/event-hub';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
 
@@ -29,6 +30,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let http: RunningHttpServer | null = null;
   let scheduler: { stop(): Promise<void> } | null = null;
   let statsRefresh: { stop(): void } | null = null;
+  let events: EventHub | null = null;
   try {
     orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
     const applied = await migrate(orm);
@@ -39,11 +41,15 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     }
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));
-    http = await startHttpServer({ config, logger, orm, schema, tokens });
+    events = new EventHub(db.url, logger);
+    await events.start();
+    http = await startHttpServer({ config, logger, orm, schema, tokens, events });
     searchService.narrowCap = config.searchNarrowCap;
     statsRefresh = lexemeStats.start(orm, logger);
+    schedulerSettings.eventRetentionDays = config.eventRetentionDays;
     scheduler = config.schedulerIntervalMs > 0 ? startScheduler(orm, logger, config.schedulerIntervalMs) : null;
   } catch (err) {
+    await events?.stop().catch(() => undefined);
     await orm?.close(true).catch(() => undefined);
     await db.embedded?.stop().catch(() => undefined);
     throw err;
@@ -51,6 +57,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const o = orm;
   const h = http;
   const sch = scheduler;
+  const ev = events;
   let stopping: Promise<void> | null = null;
   return {
     port: h.port,
@@ -60,6 +67,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       stopping ??= (async () => {
         statsRefresh?.stop();
         await h.stop();
+        await ev?.stop();
         await sch?.stop();
         await o.close(true);
         await db.embedded?.stop();

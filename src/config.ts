@@ -26,6 +26,8 @@ export interface Config {
   dbPoolSize: number;
   /** How often the circulation jobs run (overdue loans, expired holds and cards); 0 = never. */
   schedulerIntervalMs: number;
+  /** Days outbox events are kept (subscribers can resume within this window). */
+  eventRetentionDays: number;
   /** Most matches a search ranks exactly; beyond, the broad plan (see SearchService). */
   searchNarrowCap: number;
 }
@@ -55,6 +57,7 @@ export const SETTINGS: SettingDoc[] = [
   { env: 'MAX_REQUEST_BYTES', default: '1048576', meaning: 'Largest accepted JSON request body.' },
   { env: 'DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per API process.' },
   { env: 'SCHEDULER_INTERVAL_MS', default: '60000', meaning: 'How often circulation jobs run (overdue loans, uncollected holds, expired cards); 0 turns them off in this process.' },
+  { env: 'EVENT_RETENTION_DAYS', default: '90', meaning: 'Days events stay in the outbox; a subscriber can resume from a cursor within that window.' },
   { env: 'SEARCH_NARROW_CAP', default: '3000', meaning: 'Most matches a search ranks exactly; broader queries list exact title matches, then the rest newest first, with estimated counts.' },
   { env: 'NODE_ENV', default: 'development', meaning: '`production` masks errors and turns GraphiQL and introspection off by default.' },
 ];
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exposeSqlCount: bool('EXPOSE_SQL_COUNT', env.EXPOSE_SQL_COUNT, false),
     maxRequestBytes: int('MAX_REQUEST_BYTES', env.MAX_REQUEST_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
     dbPoolSize: int('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 200),
+    eventRetentionDays: int('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 90, 1, 3650),
     searchNarrowCap: int('SEARCH_NARROW_CAP', env.SEARCH_NARROW_CAP, 3000, 1, 1_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', env.SCHEDULER_INTERVAL_MS, 60_000, 0, 24 * 3600_000),
   };

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { Viewer } from '../modules/auth/viewer';
+import type { EventHub } from '../modules/events/event-hub';
 import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
 import { createCirculationLoaders } from '../modules/circulation/circulation.loaders';
 import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
@@ -21,6 +22,8 @@ export interface Context {
   logger: Logger;
   config: Config;
   clientAddress: string | null;
+  /** This process's end of the event outbox (subscriptions). */
+  events: EventHub | null;
 }
 
 export function buildContext(args: {
@@ -30,6 +33,7 @@ export function buildContext(args: {
   config: Config;
   clientAddress?: string | null;
   requestId?: string;
+  events?: EventHub | null;
 }): Context {
   const em = args.rootEm.fork({ clear: true, useContext: false });
   const requestId = args.requestId ?? randomUUID();
@@ -41,6 +45,7 @@ export function buildContext(args: {
     logger: args.logger.child({ requestId }),
     config: args.config,
     clientAddress: args.clientAddress ?? null,
+    events: args.events ?? null,
   };
 }
 

@@ -15,6 +15,7 @@ import type { Config } from '../config';
 import { SqlStats, sqlStatsStorage } from '../db/sql-stats';
 import { TokenError, TokenService } from '../modules/auth/tokens';
 import { Viewer } from '../modules/auth/viewer';
+import type { EventHub } from '../modules/events/event-hub';
 import { Context, buildContext } from './context';
 import { graphiqlAssets, graphiqlHtml } from './graphiql';
 
@@ -24,6 +25,7 @@ export interface HttpServerDeps {
   orm: MikroORM;
   schema: GraphQLSchema;
   tokens: TokenService;
+  events: EventHub | null;
 }
 
 export interface RunningHttpServer {
@@ -34,16 +36,20 @@ export interface RunningHttpServer {
 }
 
 /** Reads `Authorization: Bearer <token>`; a bad token is an error, not a silent downgrade to anonymous. */
-async function viewerFrom(tokens: TokenService, authorization: unknown): Promise<Viewer> {
-  if (authorization === undefined || authorization === null || authorization === '') return Viewer.anonymous();
+async function viewerAndExpiry(tokens: TokenService, authorization: unknown): Promise<{ viewer: Viewer; expiresAt: Date | null }> {
+  if (authorization === undefined || authorization === null || authorization === '') return { viewer: Viewer.anonymous(), expiresAt: null };
   const m = typeof authorization === 'string' ? /^Bearer\s+([A-Za-z0-9._-]{1,4096})$/i.exec(authorization.trim()) : null;
   if (!m) throw authError('Authorization must be "Bearer <token>".');
   try {
-    return (await tokens.verify(m[1])).viewer;
+    return await tokens.verify(m[1]);
   } catch (err) {
     if (err instanceof TokenError) throw authError(`Access token refused: ${err.message}. Sign in again.`);
     throw err;
   }
+}
+
+async function viewerFrom(tokens: TokenService, authorization: unknown): Promise<Viewer> {
+  return (await viewerAndExpiry(tokens, authorization)).viewer;
 }
 
 function authError(message: string): GraphQLError {
@@ -100,27 +106,36 @@ function sqlCountPlugin(): ApolloServerPlugin<Context & { sqlStats?: SqlStats }>
 }
 
 export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttpServer> {
-  const { config, logger, orm, schema, tokens } = deps;
+  const { config, logger, orm, schema, tokens, events } = deps;
   const rootEm = orm.em as EntityManager;
   const app = express();
   app.disable('x-powered-by');
   const server = http.createServer(app);
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxRequestBytes });
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; expiry?: NodeJS.Timeout }>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
           const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          ctx.extra.viewer = await viewerFrom(tokens, auth);
+          const { viewer, expiresAt } = await viewerAndExpiry(tokens, auth);
+          ctx.extra.viewer = viewer;
+          if (expiresAt) {
+            // a token that expires ends the connection and its subscriptions
+            ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, 'Token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
+            ctx.extra.expiry.unref();
+          }
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
+      onClose: (ctx) => {
+        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+      },
       context: (ctx) =>
-        buildContext({ rootEm, viewer: ctx.extra.viewer ?? Viewer.anonymous(), logger, config, clientAddress: null }),
+        buildContext({ rootEm, viewer: ctx.extra.viewer ?? Viewer.anonymous(), logger, config, clientAddress: null, events }),
     },
     wss,
   );
@@ -188,6 +203,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
           viewer,
           logger,
           config,
+          events,
           clientAddress: req.socket.remoteAddress ?? null,
           requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 100) : randomUUID(),
         });

@@ -17,6 +17,7 @@ import { Hold } from '../modules/circulation/hold.entity';
 import { Loan } from '../modules/circulation/loan.entity';
 import { MeResolver } from '../modules/circulation/me.resolver';
 import { PolicyResolver } from '../modules/circulation/policy.resolver';
+import { EventsResolver } from '../modules/events/events.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
@@ -50,8 +51,18 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       CheckinOutcomeResolver,
       MeResolver,
       PolicyResolver,
+      EventsResolver,
     ],
     orphanedTypes: [MeType, AuthPayload],
+    // every subscription brings its own `subscribe` (the outbox stream); type-graphql still wants a PubSub
+    pubSub: {
+      publish: () => {
+        throw new Error('Shelfnet publishes through the event outbox, not a PubSub');
+      },
+      subscribe: () => {
+        throw new Error('Shelfnet subscriptions read the event outbox, not a PubSub');
+      },
+    },
     validate: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     emitSchemaFile: false,

@@ -121,10 +121,26 @@ async function expireHolds(em: EntityManager): Promise<number> {
   return expired;
 }
 
+/** Days events stay in the outbox (EVENT_RETENTION_DAYS); subscribers resume within that window. */
+export const schedulerSettings = { eventRetentionDays: 90 };
+
+/** Drops outbox events older than the retention (in batches, so one run stays short). */
+async function purgeEvents(em: EntityManager): Promise<number> {
+  const rows = await query<{ n: string }>(
+    em,
+    `with old as (delete from events where seq in (
+        select seq from events where occurred_at < now() - make_interval(days => ?) order by seq limit 10000) returning 1)
+     select count(*) n from old`,
+    [schedulerSettings.eventRetentionDays],
+  );
+  return Number(rows[0].n);
+}
+
 export const JOBS: { name: string; key: number; run: Job }[] = [
   { name: 'markOverdue', key: 1, run: markOverdue },
   { name: 'expireHolds', key: 2, run: expireHolds },
   { name: 'expirePatrons', key: 3, run: expirePatrons },
+  { name: 'purgeEvents', key: 4, run: purgeEvents },
 ];
 
 /** Runs every job once (each under its own lock and transaction). */

@@ -1,0 +1,179 @@
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+
+/** One outbox event as subscribers receive it. */
+export interface StreamEvent {
+  seq: number;
+  /** Writing transaction (xid8 as text): with seq, the stream order. */
+  txid: string;
+  type: string;
+  occurredAt: Date;
+  libraryIds: number[];
+  libraryCodes: string[];
+  entity: string;
+  entityId: number | null;
+  payload: Record<string, unknown>;
+}
+
+/** Position in the stream: events are delivered in (txid, seq) order. */
+export interface StreamPosition {
+  txid: string;
+  seq: number;
+}
+
+export function comparePositions(a: StreamPosition, b: StreamPosition): number {
+  const ta = BigInt(a.txid);
+  const tb = BigInt(b.txid);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/** Opaque cursor of a position (what subscribers pass back as `after`). */
+export function encodeStreamCursor(p: StreamPosition): string {
+  return Buffer.from(`ev:${p.txid}:${p.seq}`, 'utf8').toString('base64url');
+}
+
+export function decodeStreamCursor(cursor: string): StreamPosition | null {
+  if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const m = /^ev:(\d{1,20}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m ? { txid: m[1], seq: Number(m[2]) } : null;
+}
+
+interface Row {
+  seq: string;
+  txid: string;
+  type: string;
+  occurred_at: Date;
+  library_ids: string[];
+  library_codes: string[];
+  entity: string;
+  entity_id: string | null;
+  payload: Record<string, unknown>;
+}
+
+function toEvent(r: Row): StreamEvent {
+  return {
+    seq: Number(r.seq),
+    txid: r.txid,
+    type: r.type,
+    occurredAt: r.occurred_at,
+    libraryIds: r.library_ids.map(Number),
+    libraryCodes: r.library_codes,
+    entity: r.entity,
+    entityId: r.entity_id === null ? null : Number(r.entity_id),
+    payload: r.payload,
+  };
+}
+
+/**
+ * Only events of transactions older than every transaction still running are read (txid below
+ * pg_snapshot_xmin): a transaction that commits late cannot have its event overtaken by a cursor.
+ */
+const SAFE = `txid < pg_snapshot_xmin(pg_current_snapshot())`;
+const COLUMNS = `seq, txid::text txid, type, occurred_at, library_ids, entity, entity_id, payload,
+  array(select l.code from libraries l where l.id = any(events.library_ids) order by l.code) library_codes`;
+const BATCH = 1000;
+
+type Listener = (e: StreamEvent) => void;
+
+/**
+ * The per-process end of the event outbox. PostgreSQL NOTIFY only wakes it; the events themselves
+ * are read from the outbox table, so a missed notification loses nothing (a slow poll is the safety
+ * net) and every API process sharing the database delivers every event.
+ */
+export class EventHub {
+  private client: Client | null = null;
+  private position: StreamPosition | null = null;
+  private listeners = new Set<Listener>();
+  private reading: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+    private readonly pollMs = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new Client({ connectionString: this.url });
+    await client.connect();
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => this.logger.error({ err }, 'event listener connection failed'));
+    await client.query('listen shelfnet_events');
+    const rows = await client.query<{ txid: string; seq: string }>(
+      `select txid::text txid, seq from events where ${SAFE} order by txid desc, seq desc limit 1`,
+    );
+    this.position = rows.rows[0] ? { txid: rows.rows[0].txid, seq: Number(rows.rows[0].seq) } : { txid: '0', seq: 0 };
+    this.client = client;
+    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.reading;
+    await this.client?.end().catch(() => undefined);
+    this.listeners.clear();
+  }
+
+  /** Where the live stream stands now. */
+  current(): StreamPosition {
+    return this.position ?? { txid: '0', seq: 0 };
+  }
+
+  /** Receives every event from now on, in stream order; returns the unsubscribe function. */
+  listen(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Events after a position (oldest first), at most `limit`, optionally only those concerning a library. */
+  async readAfter(after: StreamPosition, libraryId: number | null, limit = BATCH): Promise<StreamEvent[]> {
+    const client = this.client;
+    if (!client) return [];
+    const rows = await client.query<Row>(
+      `select ${COLUMNS} from events
+        where (txid, seq) > ($1::xid8, $2::bigint) and ${SAFE} ${libraryId === null ? '' : 'and library_ids @> array[$4::bigint]'}
+        order by txid, seq limit $3`,
+      libraryId === null ? [after.txid, after.seq, limit] : [after.txid, after.seq, limit, libraryId],
+    );
+    return rows.rows.map(toEvent);
+  }
+
+  private wake(): void {
+    if (this.stopped || !this.client) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.drain()
+      .catch((err) => this.logger.error({ err }, 'reading the event outbox failed'))
+      .finally(() => {
+        this.reading = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const batch = await this.readAfter(this.current(), null);
+      for (const e of batch) {
+        this.position = { txid: e.txid, seq: e.seq };
+        for (const fn of this.listeners) {
+          try {
+            fn(e);
+          } catch (err) {
+            this.logger.error({ err }, 'event subscriber failed');
+          }
+        }
+      }
+      if (batch.length < BATCH) return;
+    }
+  }
+}
