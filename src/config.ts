@@ -58,7 +58,7 @@ export const SETTINGS: SettingDoc[] = [
   { env: 'DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per API process.' },
   { env: 'SCHEDULER_INTERVAL_MS', default: '60000', meaning: 'How often circulation jobs run (overdue loans, uncollected holds, expired cards); 0 turns them off in this process.' },
   { env: 'EVENT_RETENTION_DAYS', default: '90', meaning: 'Days events stay in the outbox; a subscriber can resume from a cursor within that window.' },
-  { env: 'SEARCH_NARROW_CAP', default: '3000', meaning: 'Most matches a search ranks exactly; broader queries list exact title matches, then the rest newest first, with estimated counts.' },
+  { env: 'SEARCH_NARROW_CAP', default: '1500', meaning: 'Most matches a search ranks exactly; broader queries list exact title matches, then the rest newest first, with estimated counts.' },
   { env: 'NODE_ENV', default: 'development', meaning: '`production` masks errors and turns GraphiQL and introspection off by default.' },
 ];
 
@@ -109,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestBytes: int('MAX_REQUEST_BYTES', env.MAX_REQUEST_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
     dbPoolSize: int('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 200),
     eventRetentionDays: int('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 90, 1, 3650),
-    searchNarrowCap: int('SEARCH_NARROW_CAP', env.SEARCH_NARROW_CAP, 3000, 1, 1_000_000),
+    searchNarrowCap: int('SEARCH_NARROW_CAP', env.SEARCH_NARROW_CAP, 1500, 1, 1_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', env.SCHEDULER_INTERVAL_MS, 60_000, 0, 24 * 3600_000),
   };
 }

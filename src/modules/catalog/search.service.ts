@@ -60,11 +60,11 @@ const SCORE = `(
 
 
 /** Default of SEARCH_NARROW_CAP: a query matching more records is "broad" (see `search`). */
-export const DEFAULT_NARROW_CAP = 3000;
+export const DEFAULT_NARROW_CAP = 1500;
 /** Statistics-based estimate above which a query goes straight to the broad plan. */
 export const BROAD_ESTIMATE = 30_000;
-/** Records sampled for broad queries' estimated count and facets. */
-const FACET_SAMPLE = 5000;
+/** Matches aimed for in the sample of a broad query's estimated count and facets (±3 % or so). */
+const FACET_SAMPLE = 1000;
 
 type Mode =
   | { kind: 'browse' }
@@ -294,7 +294,7 @@ export class SearchService {
     const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : mode.kind === 'browse' ? 'true' : 'r.search_vector @@ q.tsq';
     const qSql = mode.kind === 'text' || mode.kind === 'broad' ? 'select sn_search_query(?) tsq' : 'select null::tsquery tsq';
     // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
-    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.05, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.5, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
     const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
     const bindings = [
       ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),
