@@ -72,7 +72,7 @@ export function requireStaff(ctx: Context, what: string): void {
 export class PatronsService {
   /**
    * Whether the viewer may see this patron: the patron themself, staff of their home library, staff of
-   * a library where they have a loan or an active hold, and network admins.
+   * a library where they have an open loan or an active hold (not once it is returned), and network admins.
    */
   async canSee(ctx: Context, patron: Patron): Promise<boolean> {
     const v = ctx.viewer;
@@ -81,7 +81,7 @@ export class PatronsService {
     if (v.isNetworkAdmin || v.libraryId === patron.homeLibrary.id) return true;
     const rows = await query<{ ok: boolean }>(
       ctx.em,
-      `select exists (select 1 from loans where patron_id = ? and library_id = ?)
+      `select exists (select 1 from loans where patron_id = ? and library_id = ? and returned_at is null)
            or exists (select 1 from holds where patron_id = ? and pickup_library_id = ?
                        and status in ('WAITING','IN_TRANSIT','READY_FOR_PICKUP')) ok`,
       [patron.id, v.libraryId, patron.id, v.libraryId],
@@ -106,7 +106,7 @@ export class PatronsService {
     const where: string[] = [];
     const params: unknown[] = [];
     if (!v.isNetworkAdmin) {
-      where.push(`(p.home_library_id = ? or exists (select 1 from loans l where l.patron_id = p.id and l.library_id = ?)
+      where.push(`(p.home_library_id = ? or exists (select 1 from loans l where l.patron_id = p.id and l.library_id = ? and l.returned_at is null)
                    or exists (select 1 from holds h where h.patron_id = p.id and h.pickup_library_id = ?
                               and h.status in ('WAITING','IN_TRANSIT','READY_FOR_PICKUP')))`);
       params.push(v.libraryId, v.libraryId, v.libraryId);
