@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
 import { migrationsList } from '../../migrations';
-import { loadConfig } from '../../src/config';
+import { Config, loadConfig } from '../../src/config';
 import { ensureDatabase } from '../../src/db/database';
 import { EmbeddedPg, resolveClusterDir, startEmbeddedPostgres } from '../../src/db/embedded';
 import { createOrm, migrate } from '../../src/db/orm';
@@ -122,13 +122,13 @@ async function cleanUp(): Promise<void> {
   }
 }
 
-function maskUrl(url: string): string {
+export function maskUrl(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
 }
 
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -138,14 +138,14 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
   }
 }
 
-function dbUrl(serverUrl: string, name: string): string {
+export function dbUrl(serverUrl: string, name: string): string {
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
   return u.toString();
 }
 
 /** pg_stat_statements gives the slowest statement of each shape; it must be preloaded (needs a restart). */
-async function startBenchPostgres(dir: string, port: number): Promise<EmbeddedPg> {
+export async function startBenchPostgres(dir: string, port: number): Promise<EmbeddedPg> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   let pg = await startEmbeddedPostgres({ dir, port, persistent: true, logger });
   const preload = await withClient(pg.url, async (c) => (await c.query('show shared_preload_libraries')).rows[0].shared_preload_libraries as string);
@@ -159,13 +159,13 @@ async function startBenchPostgres(dir: string, port: number): Promise<EmbeddedPg
 }
 
 /** Identifies the schema the data was generated with: migrations are edited in place while unreleased. */
-function schemaHash(): string {
+export function schemaHash(): string {
   const h = createHash('sha256');
   for (const m of migrationsList) h.update(`${m.name}\n${String(m.class)}\n`);
   return h.digest('hex').slice(0, 16);
 }
 
-interface Meta {
+export interface Meta {
   records: number;
   libraries: number;
   schema?: string;
@@ -173,7 +173,7 @@ interface Meta {
   finishedAt: string;
 }
 
-async function readMeta(url: string): Promise<Meta | null> {
+export async function readMeta(url: string): Promise<Meta | null> {
   return withClient(url, async (c) => {
     const t = await c.query(`select to_regclass('bench_meta') t`);
     if (!t.rows[0].t) return null;
@@ -182,7 +182,7 @@ async function readMeta(url: string): Promise<Meta | null> {
   });
 }
 
-function printGeneration(g: GenerateResult, reused: string | null): void {
+export function printGeneration(g: GenerateResult, reused: string | null): void {
   say();
   say(reused ? `Generation (reused data generated ${reused}; --regenerate to generate again)` : 'Generation');
   const rows: (string | number)[][] = [['phase', 'rows', 'time', 'rows/s']];
@@ -195,7 +195,7 @@ function printGeneration(g: GenerateResult, reused: string | null): void {
   );
 }
 
-async function printDatabase(url: string): Promise<void> {
+export async function printDatabase(url: string): Promise<void> {
   await withClient(url, async (c) => {
     const names = [
       'server_version', 'shared_buffers', 'work_mem', 'effective_cache_size', 'maintenance_work_mem', 'max_connections',
@@ -218,14 +218,14 @@ async function printDatabase(url: string): Promise<void> {
   });
 }
 
-interface SlowStatement {
+export interface SlowStatement {
   maxMs: number;
   meanMs: number;
   calls: number;
   query: string;
 }
 
-async function slowest(c: Client | null): Promise<SlowStatement | null> {
+export async function slowest(c: Client | null): Promise<SlowStatement | null> {
   if (!c) return null;
   const r = await c.query<{ max: number; mean: number; calls: string; q: string }>(
     `select max_exec_time max, mean_exec_time mean, calls, regexp_replace(query, '\\s+', ' ', 'g') q
@@ -238,7 +238,7 @@ async function slowest(c: Client | null): Promise<SlowStatement | null> {
 }
 
 /** Waits until the bench database has no active statement left (stragglers of abandoned requests). */
-async function drain(c: Client, maxSeconds: number): Promise<number> {
+export async function drain(c: Client, maxSeconds: number): Promise<number> {
   const t0 = performance.now();
   let idleChecks = 0;
   while ((performance.now() - t0) / 1000 < maxSeconds && idleChecks < 2) {
@@ -249,6 +249,78 @@ async function drain(c: Client, maxSeconds: number): Promise<number> {
     if (idleChecks < 2) await new Promise((r2) => setTimeout(r2, 500));
   }
   return (performance.now() - t0) / 1000;
+}
+
+/** The benchmark's database server: DATABASE_URL, else the embedded cluster in <data>/bench-pg on port EMBEDDED_PG_PORT+1. */
+export async function openBenchServer(config: Config): Promise<{ serverUrl: string; embedded: EmbeddedPg | null }> {
+  if (config.databaseUrl) {
+    say(`database server: DATABASE_URL ${maskUrl(config.databaseUrl)}`);
+    return { serverUrl: config.databaseUrl, embedded: null };
+  }
+  const dir = resolveClusterDir(path.join(config.dataDir, 'bench-pg'));
+  const port = config.embeddedPgPort + 1;
+  say(`database server: embedded PostgreSQL in ${dir}, port ${port}`);
+  const embedded = await startBenchPostgres(dir, port);
+  return { serverUrl: embedded.url, embedded };
+}
+
+/** Name of the generated database for N records. */
+export function benchDatabaseName(records: number): string {
+  return `shelfnet_bench_${records}`;
+}
+
+export interface CatalogDataOptions {
+  records: number;
+  libraries: number;
+  regenerate: boolean;
+  batch: number;
+  workers: number;
+}
+
+/**
+ * The generated catalog of N records on that server: reused when it exists with the same size and
+ * schema, else (re)created, migrated and generated. Prints the generation figures.
+ */
+export async function ensureCatalogData(serverUrl: string, args: CatalogDataOptions): Promise<{ url: string; meta: Meta }> {
+  const name = benchDatabaseName(args.records);
+  const url = dbUrl(serverUrl, name);
+  say(`benchmark database: ${name}`);
+  const exists = await withClient(serverUrl, async (c) => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1);
+  let meta = exists ? await readMeta(url) : null;
+  const schema = schemaHash();
+  if (meta && meta.schema !== schema) {
+    say('the migrations changed since the data was generated: generating again');
+    meta = null;
+  } else if (meta && (meta.records !== args.records || meta.libraries !== args.libraries)) meta = null;
+  if (exists && (!meta || args.regenerate)) {
+    say(meta ? 'dropping the generated data (--regenerate)' : 'dropping an incomplete, outdated or different earlier generation');
+    await withClient(serverUrl, (c) => c.query(`drop database ${c.escapeIdentifier(name)} with (force)`));
+    meta = null;
+  }
+  if (!meta) {
+    await ensureDatabase(serverUrl, name);
+    const tMig = performance.now();
+    const orm = await createOrm({ url, poolSize: 2 });
+    try {
+      const applied = await migrate(orm);
+      say(`migrations applied: ${applied.join(', ') || '(none)'} in ${fmtSeconds((performance.now() - tMig) / 1000)}`);
+    } finally {
+      await orm.close(true);
+    }
+    say(`generating ${fmtInt(args.records)} records for ${args.libraries} libraries`);
+    const g = await generate(url, { records: args.records, libraries: args.libraries, batch: args.batch, workers: args.workers, log: say });
+    meta = { records: args.records, libraries: args.libraries, schema, generation: g, finishedAt: new Date().toISOString() };
+    await withClient(url, async (c) => {
+      await c.query('create table if not exists bench_meta (key text primary key, value jsonb not null)');
+      await c.query(`insert into bench_meta (key, value) values ('generation', $1) on conflict (key) do update set value = excluded.value`, [
+        JSON.stringify(meta),
+      ]);
+    });
+    printGeneration(g, null);
+  } else {
+    printGeneration(meta.generation, meta.finishedAt);
+  }
+  return { url, meta };
 }
 
 /** Median latency of a few requests sent one after the other on an idle server. */
@@ -306,7 +378,7 @@ async function main(): Promise<void> {
   const args = parse();
   const root = path.resolve(__dirname, '..', '..', '..');
   const config = loadConfig({ ...process.env, NODE_ENV: 'development', JWT_SECRET: undefined });
-  const name = `shelfnet_bench_${args.records}`;
+  const name = benchDatabaseName(args.records);
   const tAll = performance.now();
 
   process.on('SIGINT', () => {
@@ -321,64 +393,18 @@ async function main(): Promise<void> {
   });
 
   // ------------------------------------------------------------------ database server
-  let serverUrl: string;
-  let embedded: EmbeddedPg | null = null;
-  if (config.databaseUrl) {
-    serverUrl = config.databaseUrl;
-    say(`database server: DATABASE_URL ${maskUrl(serverUrl)}`);
-  } else {
-    const dir = resolveClusterDir(path.join(config.dataDir, 'bench-pg'));
-    const port = config.embeddedPgPort + 1;
-    say(`database server: embedded PostgreSQL in ${dir}, port ${port}`);
-    embedded = await startBenchPostgres(dir, port);
+  const { serverUrl, embedded } = await openBenchServer(config);
+  if (embedded) {
     const pg = embedded;
     cleanups.push(async () => {
       if (!args.keep || interrupted) await pg.stop();
     });
-    serverUrl = embedded.url;
   }
-  const url = dbUrl(serverUrl, name);
-  say(`benchmark database: ${name}`);
 
   // ------------------------------------------------------------------ data
-  const exists = await withClient(serverUrl, async (c) => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1);
-  let meta = exists ? await readMeta(url) : null;
-  const schema = schemaHash();
-  if (meta && meta.schema !== schema) {
-    say('the migrations changed since the data was generated: generating again');
-    meta = null;
-  } else if (meta && (meta.records !== args.records || meta.libraries !== args.libraries)) meta = null;
-  if (exists && (!meta || args.regenerate)) {
-    say(meta ? 'dropping the generated data (--regenerate)' : 'dropping an incomplete, outdated or different earlier generation');
-    await withClient(serverUrl, (c) => c.query(`drop database ${c.escapeIdentifier(name)} with (force)`));
-    meta = null;
-  }
-  if (!meta) {
-    await ensureDatabase(serverUrl, name);
-    const tMig = performance.now();
-    const orm = await createOrm({ url, poolSize: 2 });
-    try {
-      const applied = await migrate(orm);
-      say(`migrations applied: ${applied.join(', ') || '(none)'} in ${fmtSeconds((performance.now() - tMig) / 1000)}`);
-    } finally {
-      await orm.close(true);
-    }
-    say(`generating ${fmtInt(args.records)} records for ${args.libraries} libraries`);
-    const g = await generate(url, { records: args.records, libraries: args.libraries, batch: args.batch, workers: args.workers, log: say });
-    meta = { records: args.records, libraries: args.libraries, schema, generation: g, finishedAt: new Date().toISOString() };
-    await withClient(url, async (c) => {
-      await c.query('create table if not exists bench_meta (key text primary key, value jsonb not null)');
-      await c.query(`insert into bench_meta (key, value) values ('generation', $1) on conflict (key) do update set value = excluded.value`, [
-        JSON.stringify(meta),
-      ]);
-    });
-    printGeneration(g, null);
-  } else {
-    printGeneration(meta.generation, meta.finishedAt);
-  }
+  const { url, meta } = await ensureCatalogData(serverUrl, args);
   await printDatabase(url);
   if (interrupted) return;
-
   // ------------------------------------------------------------------ statement statistics
   const stats = new Client({ connectionString: url });
   await stats.connect();
@@ -531,15 +557,17 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .then(async () => {
-    closeAgent();
-    await cleanUp();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    process.stderr.write(`bench:catalog failed: ${(err as Error).stack ?? String(err)}\n`);
-    closeAgent();
-    await cleanUp();
-    process.exit(1);
-  });
+if (require.main === module) {
+  main()
+    .then(async () => {
+      closeAgent();
+      await cleanUp();
+      process.exit(0);
+    })
+    .catch(async (err) => {
+      process.stderr.write(`bench:catalog failed: ${(err as Error).stack ?? String(err)}\n`);
+      closeAgent();
+      await cleanUp();
+      process.exit(1);
+    });
+}

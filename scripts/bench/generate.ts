@@ -57,7 +57,7 @@ export interface GenerateResult {
 }
 
 /** An array in which each value appears in proportion to its weight (uniform index = weighted pick). */
-function weighted<T>(pairs: readonly (readonly [T, number])[], size = 1000): T[] {
+export function weighted<T>(pairs: readonly (readonly [T, number])[], size = 1000): T[] {
   const total = pairs.reduce((s, [, w]) => s + w, 0);
   const out: T[] = [];
   for (const [v, w] of pairs) {

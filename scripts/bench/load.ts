@@ -43,7 +43,13 @@ export function rssOf(pid: number): number | null {
  * Starts the compiled API against `databaseUrl` and waits for /health. Its output goes to a log file
  * (not a pipe), so it may outlive this process with --keep.
  */
-export async function startApi(root: string, databaseUrl: string, logFile: string): Promise<ApiProcess> {
+export async function startApi(
+  root: string,
+  databaseUrl: string,
+  logFile: string,
+  /** More settings for the API (e.g. SCHEDULER_INTERVAL_MS); they override the ones above. */
+  extraEnv: Record<string, string> = {},
+): Promise<ApiProcess> {
   const port = await freePort();
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');
@@ -64,6 +70,7 @@ export async function startApi(root: string, databaseUrl: string, logFile: strin
       NODE_ENV: 'production',
       JWT_SECRET: randomBytes(32).toString('hex'),
       ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
+      ...extraEnv,
     },
   });
   fs.closeSync(fd);
@@ -119,6 +126,8 @@ export async function startApi(root: string, databaseUrl: string, logFile: strin
 export interface GqlRequest {
   query: string;
   variables: Record<string, unknown>;
+  /** Extra HTTP headers (e.g. authorization); not part of the JSON body. */
+  headers?: Record<string, string>;
 }
 
 export interface Sample {
@@ -136,13 +145,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** POSTs a GraphQL request; never throws (failures are samples with ok = false). */
 export function post(url: string, body: GqlRequest, timeoutMs: number): Promise<{ ok: boolean; sql: number | null; error?: string; data?: unknown }> {
   return new Promise((resolve) => {
-    const payload = Buffer.from(JSON.stringify(body));
+    const { headers: extra, ...gql } = body;
+    const payload = Buffer.from(JSON.stringify(gql));
     const req = http.request(
       url,
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        headers: { ...extra, 'content-type': 'application/json', 'content-length': payload.length },
       },
       (res) => {
         const chunks: Buffer[] = [];
