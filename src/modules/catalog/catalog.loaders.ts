@@ -19,11 +19,18 @@ export interface ItemsPageKey {
   limit: number;
 }
 
+/** Columns of the record entity (the generated search columns are never needed in the application). */
+export const RECORD_COLUMNS = `r.id, r.title, r.subtitle, r.contributors, r.publisher, r.place, r.year, r.edition,
+  r.isbns, r.issn, r.language, r.subjects, r.ddc, r.format, r.description, r.merged_into_id, r.created_at, r.updated_at`;
+
 /** Per-request loaders for the catalog; each batches one SQL statement per tick. */
 export function createCatalogLoaders(em: EntityManager) {
+  // explicit columns: the generated search columns (tsvector, phrases) stay in the database
   const recordById = new DataLoader<number, BibliographicRecord | null>(async (ids) => {
-    const rows = await em.find(BibliographicRecord, { id: { $in: [...ids] } });
-    const map = new Map(rows.map((r) => [r.id, r]));
+    const rows = await query<Record<string, unknown>>(em, `select ${RECORD_COLUMNS} from bib_records r where r.id = any(?)`, [
+      pgArray(em, ids, 'bigint'),
+    ]);
+    const map = new Map(rows.map((r) => em.map(BibliographicRecord, r)).map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
 

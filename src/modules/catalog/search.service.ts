@@ -6,6 +6,7 @@ import { Raw, pgArray, query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { isbnQuery } from './isbn';
+import { RECORD_COLUMNS } from './catalog.loaders';
 import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
 
@@ -36,9 +37,7 @@ export interface SearchResult extends Page<BibliographicRecord> {
   readonly facets: Promise<SearchFacetsResult & { exact: boolean }>;
 }
 
-/** Columns of the entity (the generated search columns stay in the database). */
-export const RECORD_COLUMNS = `r.id, r.title, r.subtitle, r.contributors, r.publisher, r.place, r.year, r.edition,
-  r.isbns, r.issn, r.language, r.subjects, r.ddc, r.format, r.description, r.merged_into_id, r.created_at, r.updated_at`;
+export { RECORD_COLUMNS };
 
 const MAX_QUERY = 500;
 const MAX_WORDS = 32;
@@ -63,8 +62,8 @@ const SCORE = `(
 export const DEFAULT_NARROW_CAP = 1500;
 /** Statistics-based estimate above which a query goes straight to the broad plan. */
 export const BROAD_ESTIMATE = 10_000;
-/** Matches aimed for in the sample of a broad query's estimated count and facets (±3 % or so). */
-const FACET_SAMPLE = 1000;
+/** Matches aimed for in the sample of a broad query's estimated count and facets (±5 % or so). */
+const FACET_SAMPLE = 400;
 
 type Mode =
   | { kind: 'browse' }
@@ -297,7 +296,7 @@ export class SearchService {
     const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : mode.kind === 'browse' ? 'true' : 'r.search_vector @@ q.tsq';
     const qSql = mode.kind === 'text' || mode.kind === 'broad' ? 'select sn_search_query(?) tsq' : 'select null::tsquery tsq';
     // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
-    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.5, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.2, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
     const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
     const bindings = [
       ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),

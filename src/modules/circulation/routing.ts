@@ -148,13 +148,14 @@ async function startTransit(
 
 export async function setItemStatus(em: EntityManager, item: LockedItem, status: ItemStatus): Promise<void> {
   if (item.status === status) return;
-  await query(em, 'update items set status = ?, updated_at = now() where id = ?', [status, item.id]);
-  await emitEvent(em, {
-    type: 'item.status_changed',
-    libraryIds: [item.library_id],
-    entity: 'Item',
-    entityId: item.id,
-    payload: { itemId: item.id, barcode: item.barcode, before: item.status, after: status },
-  });
+  // the change and its event in one round trip
+  await query(
+    em,
+    `with u as (update items set status = ?, updated_at = now() where id = ? returning id),
+          ev as (insert into events (type, library_ids, entity, entity_id, payload)
+                 select 'item.status_changed', array[?]::bigint[], 'Item', u.id, ?::jsonb from u returning seq)
+     select pg_notify('shelfnet_events', '') from ev`,
+    [status, item.id, item.library_id, JSON.stringify({ itemId: item.id, barcode: item.barcode, before: item.status, after: status })],
+  );
   item.status = status;
 }

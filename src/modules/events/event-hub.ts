@@ -88,6 +88,7 @@ export class EventHub {
   private reading: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private scheduled: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -114,6 +115,7 @@ export class EventHub {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.scheduled) clearTimeout(this.scheduled);
     await this.reading;
     await this.client?.end().catch(() => undefined);
     this.listeners.clear();
@@ -143,7 +145,19 @@ export class EventHub {
     return rows.rows.map(toEvent);
   }
 
+  /**
+   * Notifications arrive once per committing transaction; reads are coalesced (one read per few
+   * milliseconds under load) so a busy desk does not cost the hub a query per loan.
+   */
   private wake(): void {
+    if (this.stopped || !this.client || this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = null;
+      this.read();
+    }, 5);
+  }
+
+  private read(): void {
     if (this.stopped || !this.client) return;
     if (this.reading) {
       this.again = true;
@@ -161,6 +175,16 @@ export class EventHub {
   }
 
   private async drain(): Promise<void> {
+    if (this.listeners.size === 0) {
+      // nobody to deliver to: just keep the position current (one index lookup)
+      const rows = await this.client!.query<{ txid: string; seq: string }>(
+        `select txid::text txid, seq from events where (txid, seq) > ($1::xid8, $2::bigint) and ${SAFE}
+          order by txid desc, seq desc limit 1`,
+        [this.current().txid, this.current().seq],
+      );
+      if (rows.rows[0]) this.position = { txid: rows.rows[0].txid, seq: Number(rows.rows[0].seq) };
+      return;
+    }
     for (;;) {
       const batch = await this.readAfter(this.current(), null);
       for (const e of batch) {

@@ -13,15 +13,16 @@ export interface EventInput {
 
 /**
  * Appends an event to the outbox. Must run on the transaction's EntityManager: the event commits
- * or rolls back with the change. After commit a NOTIFY wakes the API processes (resource-sharing
- * subscriptions read the outbox from there).
+ * or rolls back with the change. After commit a NOTIFY wakes the API processes (subscriptions read the
+ * outbox from there); its payload is constant, so PostgreSQL sends one per transaction however many
+ * events it wrote.
  */
 export async function emitEvent(em: EntityManager, e: EventInput): Promise<void> {
   const libs = [...new Set(e.libraryIds.filter((id) => Number.isSafeInteger(id)))];
   await query(
     em,
     `with ev as (insert into events (type, library_ids, entity, entity_id, payload) values (?, ?, ?, ?, ?::jsonb) returning seq)
-     select pg_notify('shelfnet_events', seq::text) from ev`,
+     select pg_notify('shelfnet_events', '') from ev`,
     [e.type, pgArray(em, libs, 'bigint'), e.entity, e.entityId, JSON.stringify(e.payload)],
   );
 }
