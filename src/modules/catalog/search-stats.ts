@@ -30,6 +30,11 @@ export class LexemeStats {
     this.minFreq = freq.size ? Math.min(...freq.values()) : 0;
   }
 
+  /** Rows in the catalog as PostgreSQL last counted them (0: unknown). */
+  get catalogRows(): number {
+    return this.rows;
+  }
+
   /** Estimated matches of the AND of the query's words (null: no statistics yet). */
   estimate(q: string): number | null {
     if (this.rows === 0 || this.freq.size === 0) return null;

@@ -64,6 +64,8 @@ export const DEFAULT_NARROW_CAP = 1500;
 export const BROAD_ESTIMATE = 10_000;
 /** Matches aimed for in the sample of a broad query's estimated count and facets (±5 % or so). */
 const FACET_SAMPLE = 400;
+/** Most rows a broad query's sample reads. */
+const SAMPLE_ROWS = 8000;
 
 type Mode =
   | { kind: 'browse' }
@@ -296,7 +298,9 @@ export class SearchService {
     const match = mode.kind === 'isbn' ? 'r.isbns @> array[?]::text[]' : mode.kind === 'browse' ? 'true' : 'r.search_vector @@ q.tsq';
     const qSql = mode.kind === 'text' || mode.kind === 'broad' ? 'select sn_search_query(?) tsq' : 'select null::tsquery tsq';
     // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
-    const percent = mode.kind === 'broad' ? Math.min(100, Math.max(0.2, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    // ... and reading at most about SAMPLE_ROWS rows, whatever the estimate
+    const rowsCap = lexemeStats.catalogRows > 0 ? (100 * SAMPLE_ROWS) / lexemeStats.catalogRows : 100;
+    const percent = mode.kind === 'broad' ? Math.min(100, rowsCap, Math.max(0.2, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
     const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
     const bindings = [
       ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),
