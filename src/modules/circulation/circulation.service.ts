@@ -3,7 +3,7 @@ import type { Context } from '../../server/context';
 import { NotPermittedError } from '../../common/error-results';
 import { badInput, unauthenticated } from '../../common/errors';
 import { decodeIdOf } from '../../common/ids';
-import { query } from '../../db/sql';
+import { pgArray, query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { ItemNotFoundError } from '../catalog/catalog.types';
 import { ItemStatus } from '../catalog/item.entity';
@@ -27,7 +27,7 @@ import {
   RenewalLimitReachedError,
 } from './circulation.types';
 import { Loan } from './loan.entity';
-import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
+import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } from './policy';
 import { LockedItem, libraryTimeZone, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
@@ -77,17 +77,6 @@ export class CirculationService {
     return ctx.loaders.libraryById.load(ctx.viewer.libraryId);
   }
 
-  private async lockPatron(em: EntityManager, cardNumber: string): Promise<PatronRow | null> {
-    const rows = await query<PatronRow>(
-      em,
-      `select id, card_number, home_library_id, category, status, block_reason, to_char(expires_on, 'YYYY-MM-DD') expires_on,
-              keep_loan_history, expires_on < (now() at time zone 'Asia/Ho_Chi_Minh')::date expired
-         from patrons where card_number = ? for update`,
-      [cardNumber],
-    );
-    return rows[0] ?? null;
-  }
-
   /** Lends a copy to a patron at the copy's library. Every check and write in one transaction. */
   async checkout(ctx: Context, rawBarcode: string, rawCard: string) {
     requireStaff(ctx, 'lend');
@@ -114,7 +103,22 @@ export class CirculationService {
       if (!ctx.viewer.worksAt(lendingLibraryId)) {
         return new NotPermittedError('Only the desk of the library holding this copy may lend it.');
       }
-      const patron = await this.lockPatron(em, card);
+      // the patron (locked), the lending rule and the desk's time zone in one statement. Their open
+      // loans are counted in the next one: a count inside this statement would be read before the lock
+      // was granted and miss a loan that a concurrent desk committed meanwhile.
+      const found = await query<PatronRow & { loan_days: number; max_loans: number; time_zone: string }>(
+        em,
+        `select p.id, p.card_number, p.home_library_id, p.category, p.status, p.block_reason,
+                to_char(p.expires_on, 'YYYY-MM-DD') expires_on, p.keep_loan_history,
+                p.expires_on < (now() at time zone 'Asia/Ho_Chi_Minh')::date expired,
+                pol.loan_days, pol.max_loans, lib.time_zone
+           from patrons p
+           join libraries lib on lib.id = ?
+           cross join lateral (${policySql('lib.id', 'p.category', '?')}) pol
+          where p.card_number = ? for update of p`,
+        [lendingLibraryId, item.format, card],
+      );
+      const patron = found[0];
       if (!patron) return new PatronNotFoundError(`No patron has the card ${card}.`);
       if (patron.status === PatronStatus.BLOCKED) return new PatronBlockedError(patron.block_reason);
       if (patron.status === PatronStatus.EXPIRED || patron.expired) return new PatronExpiredError(patron.expires_on);
@@ -127,51 +131,57 @@ export class CirculationService {
       } else if (item.status !== ItemStatus.AVAILABLE) {
         return new ItemNotAvailableError(item.status);
       }
-      const policy = await effectivePolicy(em, lendingLibraryId, patron.category, item.format);
       const open = await query<{ n: string }>(em, 'select count(*) n from loans where patron_id = ? and returned_at is null', [patronId]);
-      if (Number(open[0].n) >= policy.maxLoans) return new LoanLimitReachedError(policy.maxLoans);
-      // on this transaction's connection: ctx.loaders would take a second one while we hold locks
-      const timeZone = await libraryTimeZone(em, lendingLibraryId);
+      if (Number(open[0].n) >= patron.max_loans) return new LoanLimitReachedError(patron.max_loans);
+      // the loan, the holds it serves (the one on the shelf, and the patron's own waiting hold on the
+      // title), their events and the audit row: one statement
+      const before = item.status;
       const rows = await query<Record<string, unknown>>(
         em,
-        `insert into loans (item_id, patron_id, library_id, checked_out_by, due_at)
-         values (?, ?, ?, ?, ${END_OF_LOCAL_DAY}) returning *`,
-        [item.id, patronId, lendingLibraryId, ctx.viewer.accountId, ...endOfLocalDayParams(timeZone, policy.loanDays)],
+        `with l as (
+           insert into loans (item_id, patron_id, library_id, checked_out_by, due_at)
+           values (?, ?, ?, ?, ${END_OF_LOCAL_DAY}) returning *
+         ), h as (
+           update holds set status = 'FULFILLED', closed_at = now()
+            where id = ?::bigint
+               or (patron_id = ? and record_id = ? and status = 'WAITING' and (item_id is null or item_id = ?))
+           returning id
+         ), ev as (
+           insert into events (type, library_ids, entity, entity_id, payload)
+           select 'loan.created', ?::bigint[], 'Loan', l.id,
+                  jsonb_build_object('loanId', l.id, 'itemId', l.item_id, 'barcode', ?::text, 'patronId', l.patron_id, 'dueAt', l.due_at)
+             from l
+           union all
+           select 'hold.fulfilled', ?::bigint[], 'Hold', h.id, jsonb_build_object('holdId', h.id, 'loanId', l.id, 'patronId', l.patron_id)
+             from h, l
+           returning 1
+         ), au as (
+           insert into audit_log (actor_account_id, library_id, action, entity, entity_id, before, after)
+           select ?, l.library_id, 'checkoutItem', 'Loan', l.id, ?::jsonb,
+                  jsonb_build_object('itemStatus', 'ON_LOAN', 'patronId', l.patron_id, 'dueAt', l.due_at)
+             from l returning 1
+         )
+         select l.*, pg_notify('shelfnet_events', '') from l`,
+        [
+          item.id,
+          patronId,
+          lendingLibraryId,
+          ctx.viewer.accountId,
+          ...endOfLocalDayParams(patron.time_zone, patron.loan_days),
+          fulfilledHold,
+          patronId,
+          item.record_id,
+          item.id,
+          pgArray(em, [...new Set([lendingLibraryId, item.library_id, Number(patron.home_library_id)])], 'bigint'),
+          barcode,
+          pgArray(em, [...new Set([lendingLibraryId, item.library_id])], 'bigint'),
+          ctx.viewer.accountId,
+          JSON.stringify({ itemStatus: before }),
+        ],
       );
+      delete rows[0].pg_notify;
       const loan = em.map(Loan, rows[0]);
-      const before = item.status;
       await setItemStatus(em, item, ItemStatus.ON_LOAN);
-      if (fulfilledHold !== null) {
-        await query(em, `update holds set status = 'FULFILLED', closed_at = now() where id = ?`, [fulfilledHold]);
-        await emitEvent(em, {
-          type: 'hold.fulfilled',
-          libraryIds: [item.library_id],
-          entity: 'Hold',
-          entityId: fulfilledHold,
-          payload: { holdId: fulfilledHold, loanId: loan.id, patronId },
-        });
-      }
-      // the patron's own waiting hold on this title is served by this loan
-      const own = await query<{ id: string }>(
-        em,
-        `update holds set status = 'FULFILLED', closed_at = now()
-          where patron_id = ? and record_id = ? and status = 'WAITING' and (item_id is null or item_id = ?) returning id`,
-        [patronId, item.record_id, item.id],
-      );
-      for (const h of own) {
-        await emitEvent(em, { type: 'hold.fulfilled', libraryIds: [lendingLibraryId], entity: 'Hold', entityId: Number(h.id), payload: { holdId: Number(h.id), loanId: loan.id, patronId } });
-      }
-      await emitEvent(em, {
-        type: 'loan.created',
-        libraryIds: [lendingLibraryId, item.library_id, Number(patron.home_library_id)],
-        entity: 'Loan',
-        entityId: loan.id,
-        payload: { loanId: loan.id, itemId: item.id, barcode, patronId, dueAt: loan.dueAt.toISOString() },
-      });
-      await audit(
-        { em, viewer: ctx.viewer },
-        { action: 'checkoutItem', entity: 'Loan', entityId: loan.id, libraryId: lendingLibraryId, before: { itemStatus: before }, after: { itemStatus: ItemStatus.ON_LOAN, patronId, dueAt: loan.dueAt } },
-      );
       return loan;
     });
   }
@@ -193,36 +203,46 @@ export class CirculationService {
       let loanId: number | null = null;
       let travelledFor: number | null = null;
       if (item.status === ItemStatus.ON_LOAN) {
-        const loans = await query<{ id: string; patron_id: string | null; library_id: string; keep: boolean | null; category: string | null; tz: string; days: number }>(
+        // the open loan (locked) with its lateness in the lender's local days and the rule's fine per day
+        const loans = await query<{ id: string; library_id: string; keep: boolean | null; days: number; fine_per_day: number }>(
           em,
-          `select l.id, l.patron_id, l.library_id, p.keep_loan_history keep, p.category, lib.time_zone tz,
+          `select l.id, l.library_id, p.keep_loan_history keep, pol.fine_per_day,
                   greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) days
              from loans l join libraries lib on lib.id = l.library_id left join patrons p on p.id = l.patron_id
+             cross join lateral (${policySql('l.library_id', "coalesce(p.category, 'ADULT')", '?')}) pol
             where l.item_id = ? and l.returned_at is null for update of l`,
-          [item.id],
+          [item.format, item.id],
         );
         const loan = loans[0];
         if (loan) {
           loanId = Number(loan.id);
           overdueDays = loan.days;
-          const policy = await effectivePolicy(em, Number(loan.library_id), loan.category ?? 'ADULT', item.format);
-          fineVnd = overdueDays * policy.finePerDay;
+          fineVnd = overdueDays * loan.fine_per_day;
+          // a loan with a fine stays linked to its patron until the fine is settled (finesOwed needs it)
+          const keep = loan.keep !== false || fineVnd > 0;
           await query(
             em,
-            `update loans set returned_at = now(), checkin_library_id = ?, overdue_days = ?, fine_vnd = ?,
-                    overdue = overdue or ? > 0,
-                    patron_id = case when ? then patron_id else null end, anonymised = not ?
-              where id = ?`,
-            // a loan with a fine stays linked to its patron until the fine is settled (finesOwed needs it)
-            [desk.id, overdueDays, fineVnd, overdueDays, loan.keep !== false || fineVnd > 0, loan.keep !== false || fineVnd > 0, loanId],
+            `with l as (
+               update loans set returned_at = now(), checkin_library_id = ?, overdue_days = ?, fine_vnd = ?,
+                      overdue = overdue or ? > 0, patron_id = case when ? then patron_id else null end, anonymised = not ?
+                where id = ? returning id
+             ), ev as (
+               insert into events (type, library_ids, entity, entity_id, payload)
+               select 'loan.returned', ?::bigint[], 'Loan', l.id, ?::jsonb from l returning 1
+             )
+             select pg_notify('shelfnet_events', '') from l`,
+            [
+              desk.id,
+              overdueDays,
+              fineVnd,
+              overdueDays,
+              keep,
+              keep,
+              loanId,
+              pgArray(em, [...new Set([Number(loan.library_id), desk.id, item.library_id])], 'bigint'),
+              JSON.stringify({ loanId, itemId: item.id, barcode, overdueDays, fineVnd, checkinLibraryId: desk.id }),
+            ],
           );
-          await emitEvent(em, {
-            type: 'loan.returned',
-            libraryIds: [Number(loan.library_id), desk.id, item.library_id],
-            entity: 'Loan',
-            entityId: loanId,
-            payload: { loanId, itemId: item.id, barcode, overdueDays, fineVnd, checkinLibraryId: desk.id },
-          });
         }
       } else if (item.status === ItemStatus.IN_TRANSIT) {
         // a copy in transit scanned at its destination is received; elsewhere it keeps travelling

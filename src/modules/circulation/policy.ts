@@ -32,6 +32,19 @@ interface PolicyRow {
 }
 
 /**
+ * SQL selecting the effective policy row for three SQL expressions (library id, patron category,
+ * format): usable on its own or in a LATERAL join, so hot paths get it in the same statement.
+ */
+export function policySql(library: string, category: string, format: string): string {
+  return `select * from circulation_policies cp
+     where (cp.library_id = ${library} or cp.library_id is null)
+       and (cp.patron_category = ${category} or cp.patron_category is null)
+       and (cp.format = ${format} or cp.format is null)
+     order by (cp.library_id is not null) desc, (cp.patron_category is not null) desc, (cp.format is not null) desc
+     limit 1`;
+}
+
+/**
  * The effective policy for a library × patron category × format: the most specific row wins
  * (a library's own rows over network rows, then category, then format); the migration seeds the
  * network default (all three null), so there always is one.
@@ -39,12 +52,7 @@ interface PolicyRow {
 export async function effectivePolicy(em: EntityManager, libraryId: number, category: string, format: string): Promise<Policy> {
   const rows = await query<PolicyRow>(
     em,
-    `select * from circulation_policies p
-      where (p.library_id = ? or p.library_id is null)
-        and (p.patron_category = ? or p.patron_category is null)
-        and (p.format = ? or p.format is null)
-      order by (p.library_id is not null) desc, (p.patron_category is not null) desc, (p.format is not null) desc
-      limit 1`,
+    policySql('?', '?', '?'),
     [libraryId, category, format],
   );
   const r = rows[0];
