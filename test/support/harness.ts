@@ -154,9 +154,10 @@ export class TestEnv {
   }
 }
 
-function listening(server: TestServer): Promise<void> {
+/** Resolves once the process logs "listening" (and learns its port); rejects if it exits first. */
+export function listening(server: TestServer, timeoutMs = 30000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.logs.join('\n')}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.logs.join('\n')}`)), timeoutMs);
     const onLine = (line: string) => {
       server.logs.push(line);
       try {
@@ -172,9 +173,9 @@ function listening(server: TestServer): Promise<void> {
     };
     readline.createInterface({ input: server.child.stdout! }).on('line', onLine);
     readline.createInterface({ input: server.child.stderr! }).on('line', (l) => server.logs.push(l));
-    server.child.once('exit', (code) => {
+    server.child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before listening:\n${server.logs.join('\n')}`));
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${server.logs.join('\n')}`));
     });
   });
 }

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { ROOT, TestServer } from './harness';
+import { ROOT, TestServer, listening } from './harness';
 
 /**
  * Helpers for tests that run the API as an operator does: no DATABASE_URL, so it starts (and stops)
@@ -105,27 +104,8 @@ export async function startShelfnet(opts: ShelfnetOptions): Promise<TestServer> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = new TestServer(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.logs.join('\n')}`)), 90_000);
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      server.logs.push(line);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening') {
-          server.port = entry.port;
-          clearTimeout(timer);
-          resolve();
-        }
-      } catch {
-        /* not a JSON log line */
-      }
-    });
-    readline.createInterface({ input: child.stderr! }).on('line', (l) => server.logs.push(l));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${server.logs.join('\n')}`));
-    });
-  });
+  // first start initialises a cluster and seeds: allow more than the harness default
+  await listening(server, 90_000);
   return server;
 }
 
