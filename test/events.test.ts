@@ -199,3 +199,42 @@ test('returns show up too: a checkin is streamed with the copy back on the shelf
   expect(order.indexOf('loan.returned')).toBeLessThan(order.lastIndexOf('item.status_changed'));
   sub.stop();
 });
+
+test('a restarted API process loses no event: a subscriber resuming on the new process gets everything since its cursor', async () => {
+  const db = await env.database('demo');
+  const a = await env.server({ dbUrl: db, env: { SCHEDULER_INTERVAL_MS: '0' } });
+  const token = await a.login('librarian.bdi-pl');
+  const first = collect(client(a, token), 'BDI-PL');
+  await new Promise((r) => setTimeout(r, 300));
+  const copies = (
+    await env.sql<{ barcode: string }>(
+      db,
+      `select i.barcode from items i join libraries l on l.id = i.library_id
+        where l.code = 'BDI-PL' and i.status = 'AVAILABLE' and i.loanable order by i.id limit 4`,
+    )
+  ).map((r) => r.barcode);
+  await a.gql(EventsCheckoutDocument, { barcode: copies[0], card: 'PL-000001' }, { token });
+  await until(() => first.events.length >= 2, 'the first events');
+  const cursor = first.events[first.events.length - 1].cursor;
+  const lastSeq = first.events[first.events.length - 1].sequence;
+
+  // the process dies hard; changes go on through a new one
+  await a.stop('SIGKILL');
+  const b = await env.server({ dbUrl: db, env: { SCHEDULER_INTERVAL_MS: '0' } });
+  for (const barcode of copies.slice(1)) {
+    const r = await b.gql(EventsCheckoutDocument, { barcode, card: 'PL-000002' }, { token });
+    expect(r.data!.checkoutItem.__typename).toBe('Loan');
+  }
+  const missed = await env.sql<{ seq: string }>(
+    db,
+    `select e.seq::text seq from events e, libraries l
+      where l.code = 'BDI-PL' and e.library_ids @> array[l.id] and e.seq > $1 order by e.txid, e.seq`,
+    [lastSeq],
+  );
+  expect(missed.length).toBeGreaterThanOrEqual(6);
+  const resumed = collect(client(b, token), 'BDI-PL', cursor);
+  await until(() => resumed.events.length >= missed.length, 'the replay on the new process');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(resumed.events.map((e) => e.sequence)).toEqual(missed.map((m) => m.seq));
+  resumed.stop();
+});
