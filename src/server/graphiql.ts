@@ -16,7 +16,7 @@ export const DEMO_QUERIES: { title: string; query: string; variables?: string }[
   {
     title: 'Search without diacritics',
     query: `# Search the union catalog: "truyen kieu" finds "Truyện Kiều".
-query Search($q: String) {
+query Search($q: String = "truyen kieu") {
   searchCatalog(query: $q, first: 10) {
     totalCount
     facets { formats { format count } libraries { library { code name } count } }
