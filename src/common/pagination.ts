@@ -4,7 +4,7 @@ import { badInput } from './errors';
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 20;
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
 export class PageInfo {
   @Field({ description: 'True when another page follows (walk on with `after: endCursor`).' })
   hasNextPage!: boolean;

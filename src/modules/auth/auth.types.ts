@@ -26,7 +26,8 @@ registerEnumType(ViewerKind, {
   },
 });
 
-@ObjectType('StaffAccount', { implements: Node, description: 'A staff account.' })
+@ObjectType('StaffAccount', {
+  simpleResolvers: true, implements: Node, description: 'A staff account.' })
 export class StaffAccountType extends Node {
   @Field({ description: 'Login name.' })
   username!: string;

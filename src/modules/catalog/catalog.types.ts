@@ -35,7 +35,7 @@ registerEnumType(ItemStatus, {
   },
 });
 
-@ObjectType({ description: 'A person or body responsible for a work.' })
+@ObjectType({ simpleResolvers: true, description: 'A person or body responsible for a work.' })
 export class Contributor {
   @Field({ description: 'Name as written, e.g. "Nguyễn Du".' })
   name!: string;
@@ -45,6 +45,7 @@ export class Contributor {
 }
 
 @ObjectType('BibliographicRecord', {
+  simpleResolvers: true,
   implements: Node,
   description: 'One union-catalog entry, shared by every library that holds a copy.',
 })
@@ -98,7 +99,8 @@ export class RecordType extends Node {
   updatedAt!: Date;
 }
 
-@ObjectType('Item', { implements: Node, description: 'One physical copy, owned by one library.' })
+@ObjectType('Item', {
+  simpleResolvers: true, implements: Node, description: 'One physical copy, owned by one library.' })
 export class ItemType extends Node {
   @Field({ description: 'Barcode, unique in the network.' })
   barcode!: string;
@@ -131,7 +133,8 @@ export class ItemType extends Node {
 @ObjectType('ItemConnection', { description: 'A page of copies, ordered by when they were added.' })
 export class ItemConnection extends connectionType('Item', ItemType) {}
 
-@ObjectType('LibraryHoldings', { description: "One library's copies of a record." })
+@ObjectType('LibraryHoldings', {
+  simpleResolvers: true, description: "One library's copies of a record." })
 export class LibraryHoldingsType {
   @Field(() => LibraryType, { description: 'The holding library.' })
   library!: LibraryType;

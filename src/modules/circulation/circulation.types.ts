@@ -61,7 +61,8 @@ registerEnumType(TransitDirection, {
   },
 });
 
-@ObjectType('Loan', { implements: Node, description: 'A copy lent to a patron.' })
+@ObjectType('Loan', {
+  simpleResolvers: true, implements: Node, description: 'A copy lent to a patron.' })
 export class LoanType extends Node {
   @Field({ description: 'When it was lent.' })
   checkedOutAt!: Date;
@@ -82,7 +83,8 @@ export class LoanType extends Node {
   fineVnd!: number | null;
 }
 
-@ObjectType('Hold', { implements: Node, description: 'A patron waiting for a title or for one copy.' })
+@ObjectType('Hold', {
+  simpleResolvers: true, implements: Node, description: 'A patron waiting for a title or for one copy.' })
 export class HoldType extends Node {
   @Field(() => HoldStatus, { description: 'Where the hold stands.' })
   status!: HoldStatus;
@@ -100,7 +102,8 @@ export class HoldType extends Node {
   shelfExpiresAt!: Date | null;
 }
 
-@ObjectType('Transit', { implements: Node, description: 'A copy travelling between libraries.' })
+@ObjectType('Transit', {
+  simpleResolvers: true, implements: Node, description: 'A copy travelling between libraries.' })
 export class TransitType extends Node {
   @Field({ description: 'RETURN_HOME (back to its owner) or HOLD (to a pickup library).' })
   reason!: string;

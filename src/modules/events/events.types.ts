@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType('NetworkEvent', {
+  simpleResolvers: true,
   description:
     'Something that happened in the network (a loan, a return, a hold, a transit, a copy changing status…), ' +
     'as written to the event outbox in the same transaction as the change.',

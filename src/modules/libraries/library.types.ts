@@ -15,7 +15,8 @@ registerEnumType(LibraryKind, {
   },
 });
 
-@ObjectType('Library', { implements: Node, description: 'A member library of the network.' })
+@ObjectType('Library', {
+  simpleResolvers: true, implements: Node, description: 'A member library of the network.' })
 export class LibraryType extends Node {
   @Field({ description: 'Unique code, e.g. `BDI-PL`; usable in `library(code:)` and filters.' })
   code!: string;

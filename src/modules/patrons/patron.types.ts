@@ -25,7 +25,8 @@ registerEnumType(PatronStatus, {
   },
 });
 
-@ObjectType('Patron', { implements: Node, description: 'A reader. Visible to the reader, staff of their home library, staff of libraries where they borrow or wait, and network admins.' })
+@ObjectType('Patron', {
+  simpleResolvers: true, implements: Node, description: 'A reader. Visible to the reader, staff of their home library, staff of libraries where they borrow or wait, and network admins.' })
 export class PatronType extends Node {
   @Field({ description: 'Card number, unique in the network.' })
   cardNumber!: string;
