@@ -46,6 +46,13 @@ export class LexemeStats {
     return Math.round(this.rows * share);
   }
 
+  /** Whether every word of the query appears in at least `share` of the catalog. */
+  allFrequent(q: string, share: number): boolean {
+    if (this.rows === 0 || this.freq.size === 0) return false;
+    const words = fold(q).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    return words.length > 0 && words.every((w) => (this.freq.get(w) ?? 0) >= share);
+  }
+
   /** Refreshes now and then every interval (timer does not keep the process alive). */
   start(orm: MikroORM, logger: Logger, intervalMs = 5 * 60_000): { stop(): void } {
     const run = () =>

@@ -62,6 +62,10 @@ const SCORE = `(
 export const DEFAULT_NARROW_CAP = 1500;
 /** Statistics-based estimate above which a query goes straight to the broad plan. */
 export const BROAD_ESTIMATE = 10_000;
+/** Share of the catalog above which a word counts as frequent (for the guarded broad attempt). */
+const FREQUENT_WORD = 0.04;
+/** Time a guarded broad attempt may take before the exact plan is used instead. */
+const GUARD_MS = 40;
 /** Matches aimed for in the sample of a broad query's estimated count and facets (±5 % or so). */
 const FACET_SAMPLE = 400;
 /** Most rows a broad query's sample reads. */
@@ -71,7 +75,7 @@ type Mode =
   | { kind: 'browse' }
   | { kind: 'isbn'; isbn: string }
   | { kind: 'text'; q: string; capped: boolean }
-  | { kind: 'broad'; q: string; estimate: number };
+  | { kind: 'broad'; q: string; estimate: number; guarded?: boolean };
 
 export class SearchService {
   /** Most matches ranked exactly (SEARCH_NARROW_CAP). */
@@ -111,7 +115,18 @@ export class SearchService {
         : mode.kind === 'broad'
           ? this.broadSql(mode.q, where, params, cursor?.key ?? null, limit)
           : this.rankedSql(mode, where, params, cursor?.key ?? null, limit);
-    let rows = await query<Record<string, unknown>>(ctx.em, sql, bindings);
+    let rows: Record<string, unknown>[] | null;
+    if (mode.kind === 'broad' && mode.guarded && !cursor) {
+      rows = await this.guarded(ctx, sql, bindings);
+      if (rows === null) {
+        // the words seldom meet after all: scanning for them in date order is the slow way, rank them exactly
+        mode = { kind: 'text', q: mode.q, capped: true };
+        const ranked = this.rankedSql(mode, where, params, null, limit);
+        rows = await query<Record<string, unknown>>(ctx.em, ranked.sql, ranked.bindings);
+      }
+    } else {
+      rows = await query<Record<string, unknown>>(ctx.em, sql, bindings);
+    }
     if (mode.kind === 'text' && mode.capped && rows.length > 0 && Number(rows[0].n_matches) > this.narrowCap) {
       // more matches than exact ranking can afford: this is a broad query after all
       mode = { kind: 'broad', q: mode.q, estimate: Math.max(lexemeStats.estimate(mode.q) ?? 0, this.narrowCap * 10) };
@@ -159,7 +174,26 @@ export class SearchService {
     const words = q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
     if (words.length > MAX_WORDS) throw badInput(`query has more than ${MAX_WORDS} words`, 'query');
     const estimate = lexemeStats.estimate(q);
-    return estimate !== null && estimate > BROAD_ESTIMATE ? { kind: 'broad', q, estimate } : { kind: 'text', q, capped: true };
+    if (estimate !== null && estimate > BROAD_ESTIMATE) return { kind: 'broad', q, estimate };
+    // several words that are each frequent usually occur together ("lich su", "viet nam"): the estimate,
+    // which assumes independence, undercounts them. Try the broad plan first, under a time guard.
+    if (new Set(words).size >= 2 && lexemeStats.allFrequent(q, FREQUENT_WORD)) {
+      return { kind: 'broad', q, estimate: Math.max(estimate ?? 0, BROAD_ESTIMATE), guarded: true };
+    }
+    return { kind: 'text', q, capped: true };
+  }
+
+  /** Runs a broad first page with a short statement timeout; null when it ran out of time. */
+  private async guarded(ctx: Context, sql: string, bindings: unknown[]): Promise<Record<string, unknown>[] | null> {
+    try {
+      return await ctx.em.transactional(async (em) => {
+        await query(em, `set local statement_timeout = ${GUARD_MS}`);
+        return query<Record<string, unknown>>(em, sql, bindings);
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '57014') return null; // query_canceled by the timeout
+      throw err;
+    }
   }
 
   private browseSql(where: string[], params: unknown[], key: unknown[] | null, limit: number) {
