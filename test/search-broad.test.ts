@@ -84,3 +84,34 @@ test('the count of a broad query agrees with the walk; a cursor keeps its plan a
   expect(counts.data!.searchCatalog.facets.exact).toBe(true);
   expect(counts.data!.searchCatalog.facets.formats.reduce((n, f) => n + f.count, 0)).toBe(seen.length);
 });
+
+test('queries of frequent words (from the statistics) take the guarded broad plan and still list every match once', async () => {
+  // statistics make "lich" and "su" frequent words; a new server reads them at start
+  await env.sql(dbUrl, 'analyze bib_records');
+  const stats = await env.sql<{ n: number }>(
+    dbUrl,
+    `select count(*)::int n from pg_stats where tablename = 'bib_records' and attname = 'search_vector' and most_common_elems is not null`,
+  );
+  expect(stats[0].n).toBe(1);
+  const fresh = await env.server({ dbUrl, env: { SEARCH_NARROW_CAP: '5' } });
+  const expected = await env.sql<{ id: string }>(
+    dbUrl,
+    `select id from bib_records where merged_into_id is null and search_vector @@ sn_search_query('lich su')`,
+  );
+  // the first page runs under the guard: its own transaction with a statement timeout (begin, set, query, commit)
+  const firstPage = await fresh.gql(BroadPageDocument, { query: 'lich su', first: 6 });
+  expect(firstPage.extensions?.sqlStatements).toBeGreaterThanOrEqual(4);
+  expect(firstPage.data!.searchCatalog.edges.every((e) => e.score === null || typeof e.score === 'number')).toBe(true);
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 100; i++) {
+    const res = await fresh.gql(BroadPageDocument, { query: 'lich su', first: 6, after });
+    expect(res.errors).toBeUndefined();
+    const conn: BroadPageQuery['searchCatalog'] = res.data!.searchCatalog;
+    seen.push(...conn.edges.map((e) => e.node.id));
+    if (!conn.pageInfo.hasNextPage) break;
+    after = conn.pageInfo.endCursor!;
+  }
+  expect(new Set(seen).size).toBe(seen.length);
+  expect(new Set(seen.map(localId))).toEqual(new Set(expected.map((e) => Number(e.id))));
+});
