@@ -13,6 +13,7 @@ import { createOrm, migrate } from '../../src/db/orm';
 import { GenerateResult, generate } from './generate';
 import { ApiProcess, RunResult, Summary, closeAgent, closedLoop, openLoop, post, rssOf, startApi, summarize } from './load';
 import { SHAPE_NAMES, Shape, buildPools, plainSearchMix, shapes as allShapes } from './shapes';
+import { BenchLifecycle } from './lifecycle';
 import { fmtInt, fmtMb, fmtMs, fmtSeconds, table } from './stats';
 
 /**
@@ -111,16 +112,7 @@ function parse(): Args {
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-/** Everything to stop on the way out (normal end, failure or Ctrl-C), newest first. */
-const cleanups: (() => Promise<void>)[] = [];
-let interrupted = false;
-
-async function cleanUp(): Promise<void> {
-  while (cleanups.length) {
-    const fn = cleanups.pop()!;
-    await fn().catch((err) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
-  }
-}
+const life = new BenchLifecycle();
 
 export function maskUrl(url: string): string {
   const u = new URL(url);
@@ -326,7 +318,7 @@ export async function ensureCatalogData(serverUrl: string, args: CatalogDataOpti
 /** Median latency of a few requests sent one after the other on an idle server. */
 async function solo(url: string, shape: Shape, n: number, timeoutMs: number): Promise<number> {
   const ms: number[] = [];
-  for (let i = 0; i < n && !interrupted; i++) {
+  for (let i = 0; i < n && !life.interrupted; i++) {
     const t0 = performance.now();
     const r = await post(url, shape.next(), timeoutMs);
     if (r.ok) ms.push(performance.now() - t0);
@@ -381,34 +373,20 @@ async function main(): Promise<void> {
   const name = benchDatabaseName(args.records);
   const tAll = performance.now();
 
-  process.on('SIGINT', () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\ninterrupted: stopping the API and PostgreSQL…\n');
-    cleanUp().finally(() => process.exit(130));
-  });
-  process.on('SIGTERM', () => {
-    interrupted = true;
-    cleanUp().finally(() => process.exit(143));
-  });
+  life.handleSignals();
 
   // ------------------------------------------------------------------ database server
   const { serverUrl, embedded } = await openBenchServer(config);
-  if (embedded) {
-    const pg = embedded;
-    cleanups.push(async () => {
-      if (!args.keep || interrupted) await pg.stop();
-    });
-  }
+  life.deferServerStop(embedded, args.keep);
 
   // ------------------------------------------------------------------ data
   const { url, meta } = await ensureCatalogData(serverUrl, args);
   await printDatabase(url);
-  if (interrupted) return;
+  if (life.interrupted) return;
   // ------------------------------------------------------------------ statement statistics
   const stats = new Client({ connectionString: url });
   await stats.connect();
-  cleanups.push(() => stats.end());
+  life.defer(() => stats.end());
   let pgss: Client | null = stats;
   try {
     await stats.query('create extension if not exists pg_stat_statements');
@@ -434,8 +412,8 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ API
   const logFile = path.join(config.dataDir, `bench-api-${name}.log`);
   const api: ApiProcess = await startApi(root, url, logFile);
-  cleanups.push(async () => {
-    if (!args.keep || interrupted) await api.stop();
+  life.defer(async () => {
+    if (!args.keep || life.interrupted) await api.stop();
   });
   say();
   say(`API: ${api.url} (pid ${api.pid}, log ${logFile}), RSS at start ${fmtMb(rssOf(api.pid))} MB`);
@@ -450,7 +428,7 @@ async function main(): Promise<void> {
     timeoutMs,
     pid: api.pid,
     next: () => selected[Math.floor(Math.random() * selected.length)].next(),
-    stopped: () => interrupted,
+    stopped: () => life.interrupted,
   });
   const warmSummary = summarize(warm);
   say(`  ${fmtInt(warmSummary.requests)} requests, ${warmSummary.errors} errors${warmSummary.firstError ? ` (first: ${warmSummary.firstError})` : ''}`);
@@ -463,7 +441,7 @@ async function main(): Promise<void> {
   );
   const rows: ShapeRow[] = [];
   for (const shape of selected) {
-    if (interrupted) break;
+    if (life.interrupted) break;
     const soloMs = await solo(api.url, shape, 5, timeoutMs);
     if (pgss) await pgss.query('select pg_stat_statements_reset()');
     const rssBefore = rssOf(api.pid);
@@ -476,7 +454,7 @@ async function main(): Promise<void> {
       pid: api.pid,
       next: shape.next,
       hit: shape.hit,
-      stopped: () => interrupted,
+      stopped: () => life.interrupted,
     });
     const rssAfter = rssOf(api.pid);
     // abandoned requests may still run on the server: let them finish before the next shape
@@ -504,13 +482,13 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------------ closed loop
   let maxRow: ShapeRow | null = null;
-  if (args.max && !interrupted) {
+  if (args.max && !life.interrupted) {
     say();
     say('Closed loop (max throughput): 16 clients, 10 s, plain searches (common, two-word, phrase and rare queries)');
     await drain(stats, 300);
     if (pgss) await pgss.query('select pg_stat_statements_reset()');
     const rssBefore = rssOf(api.pid);
-    const run = await closedLoop({ url: api.url, clients: 16, seconds: 10, timeoutMs, pid: api.pid, next: plainSearchMix(pools), stopped: () => interrupted });
+    const run = await closedLoop({ url: api.url, clients: 16, seconds: 10, timeoutMs, pid: api.pid, next: plainSearchMix(pools), stopped: () => life.interrupted });
     maxRow = {
       shape: { name: 'max-search', what: '16 closed-loop clients' },
       summary: summarize(run),
@@ -561,13 +539,13 @@ if (require.main === module) {
   main()
     .then(async () => {
       closeAgent();
-      await cleanUp();
+      await life.cleanUp();
       process.exit(0);
     })
     .catch(async (err) => {
       process.stderr.write(`bench:catalog failed: ${(err as Error).stack ?? String(err)}\n`);
       closeAgent();
-      await cleanUp();
+      await life.cleanUp();
       process.exit(1);
     });
 }

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config';
 import { benchDatabaseName, drain, ensureCatalogData, openBenchServer, withClient } from './catalog';
 import { DESK_PASSWORD, DESK_USER_PREFIX, ME_PIN, ME_PREFIX, PATRON_PREFIX, CirculationMeta, ensureCirculationData } from './circulation-data';
 import { ApiProcess, GqlRequest, RunResult, Sample, Summary, closeAgent, openLoop, post, rssOf, startApi, summarize } from './load';
+import { BenchLifecycle } from './lifecycle';
 import { fmtInt, fmtMb, fmtMs, fmtSeconds, table } from './stats';
 
 /**
@@ -150,16 +151,7 @@ function parse(): Args {
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-/** Everything to stop on the way out (normal end, failure or Ctrl-C), newest first. */
-const cleanups: (() => Promise<void>)[] = [];
-let interrupted = false;
-
-async function cleanUp(): Promise<void> {
-  while (cleanups.length) {
-    const fn = cleanups.pop()!;
-    await fn().catch((err) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
-  }
-}
+const life = new BenchLifecycle();
 
 // ---------------------------------------------------------------------- operations
 
@@ -269,7 +261,7 @@ async function runDesks(opts: {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       return at;
     };
-    while (performance.now() < end && !interrupted) {
+    while (performance.now() < end && !life.interrupted) {
       const barcode = d.pool[d.next++ % d.pool.length];
       const card = d.homeCards.length && Math.random() < 0.8 ? pick(d.homeCards) : pick(opts.allCards);
       let t0 = await due();
@@ -286,7 +278,7 @@ async function runDesks(opts: {
       });
       if (!lent) {
         // an answer lost in transit may hide a loan that was made: take the copy back, uncounted
-        if (!co.ok && !interrupted) {
+        if (!co.ok && !life.interrupted) {
           repairs++;
           await post(opts.url, { query: CHECKIN, variables: { barcode }, headers: d.headers }, opts.timeoutMs);
         }
@@ -442,27 +434,13 @@ async function main(): Promise<void> {
   const tAll = performance.now();
   const timeoutMs = 30_000;
 
-  process.on('SIGINT', () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\ninterrupted: stopping the API and PostgreSQL…\n');
-    cleanUp().finally(() => process.exit(130));
-  });
-  process.on('SIGTERM', () => {
-    interrupted = true;
-    cleanUp().finally(() => process.exit(143));
-  });
+  life.handleSignals();
 
   // ------------------------------------------------------------------ database and data
   const { serverUrl, embedded } = await openBenchServer(config);
-  if (embedded) {
-    const pg = embedded;
-    cleanups.push(async () => {
-      if (!args.keep || interrupted) await pg.stop();
-    });
-  }
+  life.deferServerStop(embedded, args.keep);
   const { url } = await ensureCatalogData(serverUrl, args);
-  if (interrupted) return;
+  if (life.interrupted) return;
   const { meta: circ, reused } = await ensureCirculationData(url, {
     patrons: args.patrons,
     history: args.history,
@@ -475,11 +453,11 @@ async function main(): Promise<void> {
   });
   printCirculation(circ, reused);
   await printTables(url);
-  if (interrupted) return;
+  if (life.interrupted) return;
 
   const stats = new Client({ connectionString: url });
   await stats.connect();
-  cleanups.push(() => stats.end());
+  life.defer(() => stats.end());
   let pgss: Client | null = stats;
   try {
     await stats.query('create extension if not exists pg_stat_statements');
@@ -559,8 +537,8 @@ async function main(): Promise<void> {
     SCHEDULER_INTERVAL_MS: '0',
     ...(args.apiNodeOptions ? { NODE_OPTIONS: args.apiNodeOptions } : {}),
   });
-  cleanups.push(async () => {
-    if (!args.keep || interrupted) await api.stop();
+  life.defer(async () => {
+    if (!args.keep || life.interrupted) await api.stop();
   });
   const pgPid = embedded ? Number(fs.readFileSync(path.join(embedded.dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null : null;
   say();
@@ -574,7 +552,7 @@ async function main(): Promise<void> {
   const meTokens: string[] = [];
   for (const c of meCards) meTokens.push(await loginToken(api.url, { query: LOGIN_PATRON, variables: { c, p: ME_PIN } }, 'loginPatron'));
   say(`signed in: ${desks.length} desks, ${meTokens.length} "my account" patrons`);
-  if (interrupted) return;
+  if (life.interrupted) return;
 
   const dbNow = async () => (await stats.query<{ t: string }>('select now()::text t')).rows[0].t;
   const tDb0 = await dbNow();
@@ -601,10 +579,10 @@ async function main(): Promise<void> {
       timeoutMs,
       pid: api.pid,
       next: () => ({ query: ME, variables: {}, headers: { authorization: `Bearer ${pick(meTokens)}` } }),
-      stopped: () => interrupted,
+      stopped: () => life.interrupted,
     });
   }
-  if (interrupted) return;
+  if (life.interrupted) return;
 
   // ------------------------------------------------------------------ desk runs
   const deskPhase = async (title: string, rate: number | null, topN: number) => {
@@ -666,7 +644,7 @@ async function main(): Promise<void> {
     null,
     12,
   );
-  if (interrupted) return;
+  if (life.interrupted) return;
   const paced =
     args.pacedRate > 0
       ? await deskPhase(
@@ -676,7 +654,7 @@ async function main(): Promise<void> {
           8,
         )
       : null;
-  if (interrupted) return;
+  if (life.interrupted) return;
 
   // ------------------------------------------------------------------ "my account"
   await drain(stats, 60);
@@ -698,7 +676,7 @@ async function main(): Promise<void> {
       const me = (data as Json | undefined)?.me;
       return me?.loans?.length === ME_LOANS && me?.holds?.length === ME_HOLDS;
     },
-    stopped: () => interrupted,
+    stopped: () => life.interrupted,
   });
   const meCpu1 = cpuMark(api.pid, pgPid);
   const me = summarize(meRun);
@@ -852,12 +830,12 @@ async function printTables(url: string): Promise<void> {
 main()
   .then(async () => {
     closeAgent();
-    await cleanUp();
+    await life.cleanUp();
     process.exit(0);
   })
   .catch(async (err) => {
     process.stderr.write(`bench:circulation failed: ${(err as Error).stack ?? String(err)}\n`);
     closeAgent();
-    await cleanUp();
+    await life.cleanUp();
     process.exit(1);
   });
