@@ -202,6 +202,7 @@ export class CirculationService {
       let fineVnd = 0;
       let loanId: number | null = null;
       let travelledFor: number | null = null;
+      let receivedTransitId: number | null = null;
       if (item.status === ItemStatus.ON_LOAN) {
         // the open loan (locked) with its lateness in the lender's local days and the rule's fine per day
         const loans = await query<{ id: string; library_id: string; keep: boolean | null; days: number; fine_per_day: number }>(
@@ -249,26 +250,19 @@ export class CirculationService {
         const received = await this.completeTransit(em, item, desk.id);
         if (!received) return new NoTransitError(`The copy is travelling to another library.`);
         travelledFor = received.holdId;
+        receivedTransitId = received.transitId;
       } else if (![ItemStatus.AVAILABLE, ItemStatus.MISSING].includes(item.status)) {
         return new ItemNotCheckedOutError(item.status);
       }
-      const route = await routeFreeItem(em, item, desk.id, travelledFor);
-      await audit(
-        { em, viewer: ctx.viewer },
-        { action: 'checkinItem', entity: 'Item', entityId: item.id, libraryId: desk.id, before: { itemStatus: before }, after: { itemStatus: item.status, action: route.action, loanId, overdueDays, fineVnd } },
-      );
-      const result: CheckinResultValue = {
-        kind: 'CheckinOutcome',
-        action: route.action,
-        itemId: item.id,
+      return this.routeAndRecord(ctx, em, item, desk.id, {
+        action: 'checkinItem',
+        before,
+        travelledFor,
+        receivedTransitId,
         loanId,
-        holdId: route.holdId,
-        transitId: route.transitId,
-        destinationLibraryId: route.toLibraryId,
         overdueDays,
         fineVnd,
-      };
-      return result;
+      });
     });
   }
 
@@ -283,24 +277,60 @@ export class CirculationService {
       if (item.status !== ItemStatus.IN_TRANSIT) return new NoTransitError(`The copy is ${item.status}, not in transit.`);
       const transit = await this.completeTransit(em, item, desk.id);
       if (!transit) return new NoTransitError('The copy is not travelling to this library.');
-      const route = await routeFreeItem(em, item, desk.id, transit.holdId);
-      await audit(
-        { em, viewer: ctx.viewer },
-        { action: 'receiveTransit', entity: 'Item', entityId: item.id, libraryId: desk.id, before: { itemStatus: ItemStatus.IN_TRANSIT }, after: { itemStatus: item.status, action: route.action } },
-      );
-      const result: CheckinResultValue = {
-        kind: 'CheckinOutcome',
-        action: route.action,
-        itemId: item.id,
+      return this.routeAndRecord(ctx, em, item, desk.id, {
+        action: 'receiveTransit',
+        before: ItemStatus.IN_TRANSIT,
+        travelledFor: transit.holdId,
+        receivedTransitId: transit.transitId,
         loanId: null,
-        holdId: route.holdId,
-        transitId: route.transitId ?? transit.transitId,
-        destinationLibraryId: route.toLibraryId,
         overdueDays: 0,
         fineVnd: 0,
-      };
-      return result;
+      });
     });
+  }
+
+  /**
+   * The common end of check-in and receive: route the free copy from this desk (next hold, transit,
+   * shelf), audit what happened, and say what the desk does next.
+   */
+  private async routeAndRecord(
+    ctx: Context,
+    em: EntityManager,
+    item: LockedItem,
+    deskId: number,
+    r: {
+      action: 'checkinItem' | 'receiveTransit';
+      before: ItemStatus;
+      travelledFor: number | null;
+      receivedTransitId: number | null;
+      loanId: number | null;
+      overdueDays: number;
+      fineVnd: number;
+    },
+  ): Promise<CheckinResultValue> {
+    const route = await routeFreeItem(em, item, deskId, r.travelledFor);
+    await audit(
+      { em, viewer: ctx.viewer },
+      {
+        action: r.action,
+        entity: 'Item',
+        entityId: item.id,
+        libraryId: deskId,
+        before: { itemStatus: r.before },
+        after: { itemStatus: item.status, action: route.action, loanId: r.loanId, overdueDays: r.overdueDays, fineVnd: r.fineVnd },
+      },
+    );
+    return {
+      kind: 'CheckinOutcome',
+      action: route.action,
+      itemId: item.id,
+      loanId: r.loanId,
+      holdId: route.holdId,
+      transitId: route.transitId ?? r.receivedTransitId,
+      destinationLibraryId: route.toLibraryId,
+      overdueDays: r.overdueDays,
+      fineVnd: r.fineVnd,
+    };
   }
 
   /** Closes the open transit of a copy arriving at its destination; null when it goes elsewhere. */
