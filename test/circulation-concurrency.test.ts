@@ -15,7 +15,7 @@ import {
   type ConcCheckoutMutation,
   type ConcPlaceHoldMutation,
 } from './__generated__/operations';
-import { GqlResponse, TestEnv, TestServer } from './support/harness';
+import { GqlResponse, TestEnv, TestServer, data } from './support/harness';
 
 /**
  * Circulation under concurrency: many desks (HTTP requests fired together with Promise.all) acting on
@@ -33,31 +33,12 @@ beforeAll(async () => {
   db = await env.database('demo');
   api = await env.server({ dbUrl: db });
   for (const u of ['librarian.bdi-pl', 'librarian.bdi-ts', 'admin'] as const) tokens[u] = await api.login(u);
-  await addPatrons(db, 'CC', 400);
+  await env.addPatrons(db, 'CC', 400);
 });
 afterAll(() => env.close());
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** The data of a response that must have no errors. */
-function data<T>(res: GqlResponse<T>): T {
-  expect(res.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.data!;
-}
-
-/** Adds `n` active adult patrons of BDI-PL with cards `<prefix>-000001`…, straight into the database. */
-async function addPatrons(dbUrl: string, prefix: string, n: number): Promise<void> {
-  await env.sql(
-    dbUrl,
-    `insert into patrons (card_number, full_name, home_library_id, category, expires_on)
-     select $1 || '-' || lpad(g::text, 6, '0'), 'Bạn đọc ' || g, (select id from libraries where code = 'BDI-PL'), 'ADULT',
-            current_date + 365
-       from generate_series(1, $2::int) g`,
-    [prefix, n],
-  );
-}
 
 let nextPatron = 1;
 /** Card numbers of patrons no other test has used. */
@@ -432,7 +413,7 @@ describe('loan limit', () => {
 describe('a server killed in the middle of checkouts', () => {
   test('after SIGKILL every loan is whole or absent, and a new server on the same database serves', async () => {
     const killDb = await env.database('demo');
-    await addPatrons(killDb, 'KK', 700);
+    await env.addPatrons(killDb, 'KK', 700);
     const doomed = await env.server({ dbUrl: killDb });
     const token = await doomed.login('admin');
     // copies of every library, lent by a network admin (who works at every desk)

@@ -9,7 +9,7 @@ import {
   type ConcCheckinMutation,
   type ConcCheckoutMutation,
 } from './__generated__/operations';
-import { GqlResponse, TestEnv, TestServer } from './support/harness';
+import { GqlResponse, TestEnv, TestServer, data } from './support/harness';
 
 /**
  * The circulation jobs that run on a schedule inside every API process (src/modules/circulation/
@@ -28,7 +28,7 @@ const tokens = {} as Record<'librarian.bdi-pl' | 'librarian.bdi-ts', string>;
 
 beforeAll(async () => {
   db = await env.database('demo');
-  await addPatrons(db, 'SJ', 100);
+  await env.addPatrons(db, 'SJ', 100);
   [api, twin] = await Promise.all([env.server({ dbUrl: db, env: SCHEDULER }), env.server({ dbUrl: db, env: SCHEDULER })]);
   for (const u of ['librarian.bdi-pl', 'librarian.bdi-ts'] as const) tokens[u] = await api.login(u);
 });
@@ -36,23 +36,6 @@ afterAll(() => env.close());
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function data<T>(res: GqlResponse<T>): T {
-  expect(res.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.data!;
-}
-
-async function addPatrons(dbUrl: string, prefix: string, n: number): Promise<void> {
-  await env.sql(
-    dbUrl,
-    `insert into patrons (card_number, full_name, home_library_id, category, expires_on)
-     select $1 || '-' || lpad(g::text, 6, '0'), 'Bạn đọc ' || g, (select id from libraries where code = 'BDI-PL'), 'ADULT',
-            current_date + 365
-       from generate_series(1, $2::int) g`,
-    [prefix, n],
-  );
-}
 
 const nextPatron: Record<string, number> = {};
 /** Card numbers of patrons (made by addPatrons) no other test has used. */
@@ -342,7 +325,7 @@ describe('a job that fails half-way', () => {
 
   beforeAll(async () => {
     failDb = await env.database('demo');
-    await addPatrons(failDb, 'FJ', 20);
+    await env.addPatrons(failDb, 'FJ', 20);
     srv = await env.server({ dbUrl: failDb, env: SCHEDULER });
     token = await srv.login('librarian.bdi-pl');
   });

@@ -142,6 +142,18 @@ export class TestEnv {
     }
   }
 
+  /** Adds `n` active adult patrons of BDI-PL with cards `<prefix>-000001`…, straight into the database. */
+  async addPatrons(dbUrl: string, prefix: string, n: number): Promise<void> {
+    await this.sql(
+      dbUrl,
+      `insert into patrons (card_number, full_name, home_library_id, category, expires_on)
+       select $1 || '-' || lpad(g::text, 6, '0'), 'Bạn đọc ' || g, (select id from libraries where code = 'BDI-PL'), 'ADULT',
+              current_date + 365
+         from generate_series(1, $2::int) g`,
+      [prefix, n],
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.stop('SIGKILL')));
     const c = new Client({ connectionString: process.env.SHELFNET_TEST_PG! });
@@ -152,6 +164,13 @@ export class TestEnv {
       await c.end();
     }
   }
+}
+
+/** The data of a response that must have no errors. */
+export function data<T>(res: GqlResponse<T>): T {
+  expect(res.errors).toBeUndefined();
+  expect(res.status).toBe(200);
+  return res.data!;
 }
 
 /** Resolves once the process logs "listening" (and learns its port); rejects if it exits first. */
