@@ -377,8 +377,12 @@ describe('a job that fails half-way', () => {
     // h1 comes first in the job (its date passed earlier); the failure hits h2, after h1 was handled
     await failOn('hold.expired', h2);
     const mark = srv.logs.length;
-    await env.sql(failDb, `update holds set shelf_expires_at = now() - interval '2 hours' where id = $1`, [h1]);
-    await env.sql(failDb, `update holds set shelf_expires_at = now() - interval '1 hour' where id = $1`, [h2]);
+    // both in one statement: a job run between two updates would expire h1 alone, with nothing failing
+    await env.sql(
+      failDb,
+      `update holds set shelf_expires_at = now() - case when id = $1 then interval '2 hours' else interval '1 hour' end where id = any(array[$1, $2]::bigint[])`,
+      [h1, h2],
+    );
 
     await until('the job has failed twice', async () => failures(srv, 'expireHolds', mark) >= 2);
     expect(await holdStatus(failDb, h1)).toMatchObject({ status: 'READY_FOR_PICKUP', captured_item_id: String(e1.id) });
