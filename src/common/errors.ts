@@ -33,6 +33,14 @@ export enum ErrorCode {
   DUPLICATE_HOLD = 'DUPLICATE_HOLD',
   HOLD_NOT_FOUND = 'HOLD_NOT_FOUND',
   HOLD_NOT_CHANGEABLE = 'HOLD_NOT_CHANGEABLE',
+  // resource sharing
+  ILL_REQUEST_NOT_FOUND = 'ILL_REQUEST_NOT_FOUND',
+  ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
+  NO_LENDER_AVAILABLE = 'NO_LENDER_AVAILABLE',
+  DUPLICATE_ILL_REQUEST = 'DUPLICATE_ILL_REQUEST',
+  LIBRARY_NOT_SHARING = 'LIBRARY_NOT_SHARING',
+  ITEM_NOT_FOR_REQUEST = 'ITEM_NOT_FOR_REQUEST',
+  ILL_LOAN = 'ILL_LOAN',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -68,6 +76,13 @@ registerEnumType(ErrorCode, {
     DUPLICATE_HOLD: { description: 'The patron already waits for this title.' },
     HOLD_NOT_FOUND: { description: 'No hold has this id (or it is not visible to you).' },
     HOLD_NOT_CHANGEABLE: { description: 'The hold is not in a state that allows this change.' },
+    ILL_REQUEST_NOT_FOUND: { description: 'No inter-library request has this id (or it is not visible to you).' },
+    ILLEGAL_TRANSITION: { description: 'The request is not in a state that allows this action now; the error lists the actions that are.' },
+    NO_LENDER_AVAILABLE: { description: 'No other library can lend this now (no lendable copy on the shelf), and no lender was named.' },
+    DUPLICATE_ILL_REQUEST: { description: 'An open request for the same title and reader already exists.' },
+    LIBRARY_NOT_SHARING: { description: 'The library does not take part in resource sharing this way (it does not borrow from or lend to the network).' },
+    ITEM_NOT_FOR_REQUEST: { description: 'The copy cannot serve this request (another title, another library, or it may not leave its library).' },
+    ILL_LOAN: { description: 'The copy is borrowed from another library: ask for a renewal through its inter-library request.' },
   },
 });
 

@@ -21,6 +21,8 @@ import { EventsResolver } from '../modules/events/events.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
+import { IllRequest } from '../modules/sharing/ill-request.entity';
+import { sharingResolvers } from '../modules/sharing/sharing.resolver';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
 function nodeTypeName(value: unknown): string | undefined {
@@ -32,6 +34,7 @@ function nodeTypeName(value: unknown): string | undefined {
   if (value instanceof Loan) return 'Loan';
   if (value instanceof Hold) return 'Hold';
   if (value instanceof Transit) return 'Transit';
+  if (value instanceof IllRequest) return 'IllRequest';
   return undefined;
 }
 
@@ -52,6 +55,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       MeResolver,
       PolicyResolver,
       EventsResolver,
+      ...sharingResolvers,
     ],
     orphanedTypes: [MeType, AuthPayload],
     // every subscription brings its own `subscribe` (the outbox stream); type-graphql still wants a PubSub

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../server/context';
 import { NotPermittedError } from '../../common/error-results';
 import { badInput, unauthenticated } from '../../common/errors';
-import { decodeIdOf } from '../../common/ids';
+import { decodeIdOf, toGlobalId } from '../../common/ids';
 import { pgArray, query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { ItemNotFoundError } from '../catalog/catalog.types';
@@ -28,7 +28,9 @@ import {
 } from './circulation.types';
 import { Loan } from './loan.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } from './policy';
-import { LockedItem, libraryTimeZone, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
+import { LockedItem, RouteResult, libraryTimeZone, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
+import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
+import { IllLoanError } from '../sharing/ill.types';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
@@ -54,6 +56,14 @@ interface PatronRow {
   expires_on: string;
   keep_loan_history: boolean;
   expired: boolean;
+}
+
+/** A transit that just arrived (closed) at the desk. */
+interface ArrivedTransit {
+  transitId: number;
+  holdId: number | null;
+  reason: string;
+  illRequestId: number | null;
 }
 
 function parseBarcode(raw: string): string {
@@ -203,11 +213,14 @@ export class CirculationService {
       let loanId: number | null = null;
       let travelledFor: number | null = null;
       let receivedTransitId: number | null = null;
+      // a copy borrowed for an inter-library request goes back to its lender (or completes there)
+      let illRequestId: number | null = null;
+      let illTransit: ArrivedTransit | null = null;
       if (item.status === ItemStatus.ON_LOAN) {
         // the open loan (locked) with its lateness in the lender's local days and the rule's fine per day
-        const loans = await query<{ id: string; library_id: string; keep: boolean | null; days: number; fine_per_day: number }>(
+        const loans = await query<{ id: string; library_id: string; keep: boolean | null; days: number; fine_per_day: number; ill_request_id: string | null }>(
           em,
-          `select l.id, l.library_id, p.keep_loan_history keep, pol.fine_per_day,
+          `select l.id, l.library_id, p.keep_loan_history keep, pol.fine_per_day, l.ill_request_id,
                   greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) days
              from loans l join libraries lib on lib.id = l.library_id left join patrons p on p.id = l.patron_id
              cross join lateral (${policySql('l.library_id', "coalesce(p.category, 'ADULT')", '?')}) pol
@@ -217,6 +230,7 @@ export class CirculationService {
         const loan = loans[0];
         if (loan) {
           loanId = Number(loan.id);
+          if (loan.ill_request_id !== null) illRequestId = Number(loan.ill_request_id);
           overdueDays = loan.days;
           fineVnd = overdueDays * loan.fine_per_day;
           // a loan with a fine stays linked to its patron until the fine is settled (finesOwed needs it)
@@ -251,6 +265,7 @@ export class CirculationService {
         if (!received) return new NoTransitError(`The copy is travelling to another library.`);
         travelledFor = received.holdId;
         receivedTransitId = received.transitId;
+        illTransit = received;
       } else if (![ItemStatus.AVAILABLE, ItemStatus.MISSING].includes(item.status)) {
         return new ItemNotCheckedOutError(item.status);
       }
@@ -262,6 +277,11 @@ export class CirculationService {
         loanId,
         overdueDays,
         fineVnd,
+        ill: illRequestId !== null
+          ? () => illCheckin(em, ctx.viewer, item, illRequestId!, desk.id)
+          : illTransit?.illRequestId != null
+            ? () => illTransitArrived(em, ctx.viewer, item, illTransit!, desk.id)
+            : null,
       });
     });
   }
@@ -285,6 +305,7 @@ export class CirculationService {
         loanId: null,
         overdueDays: 0,
         fineVnd: 0,
+        ill: transit.illRequestId !== null ? () => illTransitArrived(em, ctx.viewer, item, transit, desk.id) : null,
       });
     });
   }
@@ -306,9 +327,11 @@ export class CirculationService {
       loanId: number | null;
       overdueDays: number;
       fineVnd: number;
+      /** Resource sharing's say on a copy of an inter-library request; null leaves it to the usual routing. */
+      ill: (() => Promise<RouteResult | null>) | null;
     },
   ): Promise<CheckinResultValue> {
-    const route = await routeFreeItem(em, item, deskId, r.travelledFor);
+    const route = (r.ill ? await r.ill() : null) ?? (await routeFreeItem(em, item, deskId, r.travelledFor));
     await audit(
       { em, viewer: ctx.viewer },
       {
@@ -334,11 +357,11 @@ export class CirculationService {
   }
 
   /** Closes the open transit of a copy arriving at its destination; null when it goes elsewhere. */
-  private async completeTransit(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<{ transitId: number; holdId: number | null } | null> {
-    const rows = await query<{ id: string; hold_id: string | null; from_library_id: string }>(
+  private async completeTransit(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<ArrivedTransit | null> {
+    const rows = await query<{ id: string; hold_id: string | null; from_library_id: string; reason: string; ill_request_id: string | null }>(
       em,
       `update transits set received_at = now() where item_id = ? and received_at is null and to_library_id = ?
-       returning id, hold_id, from_library_id`,
+       returning id, hold_id, from_library_id, reason, ill_request_id`,
       [item.id, atLibraryId],
     );
     const t = rows[0];
@@ -350,7 +373,12 @@ export class CirculationService {
       entityId: Number(t.id),
       payload: { transitId: Number(t.id), itemId: item.id, barcode: item.barcode, at: atLibraryId },
     });
-    return { transitId: Number(t.id), holdId: t.hold_id === null ? null : Number(t.hold_id) };
+    return {
+      transitId: Number(t.id),
+      holdId: t.hold_id === null ? null : Number(t.hold_id),
+      reason: t.reason,
+      illRequestId: t.ill_request_id === null ? null : Number(t.ill_request_id),
+    };
   }
 
   /** Renews an open loan: by staff of the lending library, or by the patron themself. */
@@ -361,9 +389,10 @@ export class CirculationService {
       const rows = await query<{
         id: string; item_id: string; patron_id: string | null; library_id: string; renewals: number; record_id: string;
         format: string; category: string; status: PatronStatus; block_reason: string | null; tz: string; overdue_days: number;
+        ill_request_id: string | null;
       }>(
         em,
-        `select l.id, l.item_id, l.patron_id, l.library_id, l.renewals, i.record_id, r.format, p.category, p.status, p.block_reason,
+        `select l.id, l.item_id, l.patron_id, l.library_id, l.renewals, i.record_id, r.format, p.category, p.status, p.block_reason, l.ill_request_id,
                 lib.time_zone tz, greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) overdue_days
            from loans l join items i on i.id = l.item_id join bib_records r on r.id = i.record_id
            join patrons p on p.id = l.patron_id join libraries lib on lib.id = l.library_id
@@ -375,6 +404,8 @@ export class CirculationService {
       if (!loan || !(v.worksAt(Number(loan.library_id)) || (v.isPatron && v.patronId === Number(loan.patron_id)))) {
         return new LoanNotFoundError();
       }
+      // the lender sets the due date of a borrowed copy: renewals go through the request
+      if (loan.ill_request_id !== null) return new IllLoanError(toGlobalId('IllRequest', Number(loan.ill_request_id)));
       if (loan.status === PatronStatus.BLOCKED) return new PatronBlockedError(loan.block_reason);
       const policy = await effectivePolicy(em, Number(loan.library_id), loan.category, loan.format);
       if (loan.renewals >= policy.maxRenewals) return new RenewalLimitReachedError(policy.maxRenewals);

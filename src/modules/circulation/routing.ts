@@ -4,6 +4,7 @@ import { emitEvent } from '../events/outbox';
 import { ItemStatus } from '../catalog/item.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
 import { CheckinAction } from './circulation.types';
+import type { TransitReason } from './transit.entity';
 
 /** A copy row locked FOR UPDATE, with what routing needs. */
 export interface LockedItem {
@@ -121,18 +122,20 @@ export async function routeFreeItem(
   return { action: CheckinAction.RESHELVE, holdId: null, transitId: null, toLibraryId: null };
 }
 
-async function startTransit(
+/** Sends a copy on its way (IN_TRANSIT), with its event. */
+export async function startTransit(
   em: EntityManager,
   item: LockedItem,
   from: number,
   to: number,
-  reason: 'HOLD' | 'RETURN_HOME',
+  reason: TransitReason,
   holdId: number | null,
+  illRequestId: number | null = null,
 ): Promise<number> {
   const rows = await query<{ id: string }>(
     em,
-    `insert into transits (item_id, from_library_id, to_library_id, reason, hold_id) values (?, ?, ?, ?, ?) returning id`,
-    [item.id, from, to, reason, holdId],
+    `insert into transits (item_id, from_library_id, to_library_id, reason, hold_id, ill_request_id) values (?, ?, ?, ?, ?, ?) returning id`,
+    [item.id, from, to, reason, holdId, illRequestId],
   );
   await setItemStatus(em, item, ItemStatus.IN_TRANSIT);
   const transitId = Number(rows[0].id);
@@ -141,7 +144,7 @@ async function startTransit(
     libraryIds: [from, to, item.library_id],
     entity: 'Transit',
     entityId: transitId,
-    payload: { transitId, itemId: item.id, barcode: item.barcode, from, to, reason, holdId },
+    payload: { transitId, itemId: item.id, barcode: item.barcode, from, to, reason, holdId, illRequestId },
   });
   return transitId;
 }
