@@ -420,7 +420,7 @@ describe('facets', () => {
     const walked: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const res = await srv.gql(SearchPageDocument, { query: 'lich su', first: 7, after });
+      const res: GqlResponse<SearchPageQuery> = await srv.gql(SearchPageDocument, { query: 'lich su', first: 7, after });
       expect(res.errors).toBeUndefined();
       walked.push(...res.data!.searchCatalog.edges.map((e) => e.node.id));
       if (!res.data!.searchCatalog.pageInfo.hasNextPage) break;
