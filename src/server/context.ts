@@ -10,7 +10,8 @@ import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
 import { createSharingLoaders } from '../modules/sharing/sharing.loaders';
 
 export function createLoaders(em: EntityManager) {
-  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em), ...createCirculationLoaders(em), ...createSharingLoaders(em) };
+  const libraries = createLibraryLoaders(em);
+  return { ...libraries, ...createCatalogLoaders(em), ...createCirculationLoaders(em), ...createSharingLoaders(em, libraries.libraryById) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -42,8 +42,8 @@ async function lenderDueDate(em: EntityManager, lenderId: number, itemId: number
     [itemId, lenderId],
   );
   const policy = await effectivePolicy(em, lenderId, 'INSTITUTION', rows[0].format);
-  const due = await query<{ d: Date }>(em, `select ${END_OF_LOCAL_DAY} d`, endOfLocalDayParams(rows[0].time_zone, policy.loanDays));
-  return due[0].d;
+  const due = await query<{ d: string }>(em, `select ${END_OF_LOCAL_DAY} d`, endOfLocalDayParams(rows[0].time_zone, policy.loanDays));
+  return new Date(due[0].d);
 }
 
 /** The copy of a request, locked before the request (the lock order every path keeps). */

@@ -178,7 +178,7 @@ interface NextLenderRow {
   position: number;
   library_id: string;
   ok: boolean;
-  answer_due: Date;
+  answer_due: string;
 }
 
 /**

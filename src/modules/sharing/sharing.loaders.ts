@@ -1,10 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { pgArray, query } from '../../db/sql';
+import { Library } from '../libraries/library.entity';
 import { IllRequest } from './ill-request.entity';
 import { REQUEST_COLUMNS, mapRequest } from './ill.core';
 import { IllAction, IllState } from './ill.state-machine';
 import { IllDistance, IllHistoryEntryType, IllRotaEntryType, IllRotaStatus, IllUnfilledReason } from './ill.types';
+
+/** Timestamps of raw rows come as text (MikroORM leaves the mapping to itself). */
+const time = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
 
 function group<T>(ids: readonly number[], rows: T[], key: (r: T) => number): T[][] {
   const map = new Map<number, T[]>();
@@ -17,7 +21,7 @@ function group<T>(ids: readonly number[], rows: T[], key: (r: T) => number): T[]
 }
 
 /** Per-request loaders for resource sharing: a page of requests costs one statement per relation. */
-export function createSharingLoaders(em: EntityManager) {
+export function createSharingLoaders(em: EntityManager, libraryById: DataLoader<number, Library | null>) {
   const illRequestById = new DataLoader<number, IllRequest | null>(async (ids) => {
     const rows = await query<Record<string, unknown>>(em, `select ${REQUEST_COLUMNS} from ill_requests where id = any(?)`, [pgArray(em, ids, 'bigint')]);
     const map = new Map(rows.map((r) => mapRequest(em, r)).map((r) => [r.id, r]));
@@ -27,10 +31,17 @@ export function createSharingLoaders(em: EntityManager) {
   const illRota = new DataLoader<number, (IllRotaEntryType & { requestId: number })[]>(async (ids) => {
     const rows = await query<Record<string, unknown>>(
       em,
-      `select request_id, position, library_id, available_copies, open_requests, distance, rank_reason, status, reason, note, asked_at, answered_at
-         from ill_rota_entries where request_id = any(?) order by request_id, position`,
+      `select e.request_id, e.position, e.library_id, e.available_copies, e.open_requests, e.distance, e.rank_reason, e.status, e.reason,
+              e.note, e.asked_at, e.answered_at, to_jsonb(l) - 'search_text' lib
+         from ill_rota_entries e join libraries l on l.id = e.library_id
+        where e.request_id = any(?) order by e.request_id, e.position`,
       [pgArray(em, ids, 'bigint')],
     );
+    // the rota's libraries come with it: a page of requests costs no extra statement for them
+    for (const r of rows) {
+      const lib = em.map(Library, r.lib as Record<string, unknown>);
+      libraryById.prime(lib.id, lib);
+    }
     const entries = rows.map((r) => ({
       requestId: Number(r.request_id),
       position: Number(r.position),
@@ -42,8 +53,8 @@ export function createSharingLoaders(em: EntityManager) {
       status: r.status as IllRotaStatus,
       reason: (r.reason as IllUnfilledReason | null) ?? null,
       note: (r.note as string | null) ?? null,
-      askedAt: (r.asked_at as Date | null) ?? null,
-      answeredAt: (r.answered_at as Date | null) ?? null,
+      askedAt: time(r.asked_at),
+      answeredAt: time(r.answered_at),
     }));
     return group(ids, entries, (e) => e.requestId);
   });
@@ -60,7 +71,7 @@ export function createSharingLoaders(em: EntityManager) {
     const entries = rows.map((r) => ({
       requestId: Number(r.request_id),
       id: String(r.id),
-      at: r.at as Date,
+      at: time(r.at)!,
       action: r.action === 'CREATE' ? null : (r.action as IllAction),
       side: r.side as string,
       libraryId: r.library_id === null ? null : Number(r.library_id),

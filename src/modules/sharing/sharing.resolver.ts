@@ -330,7 +330,7 @@ export class IllRequestResolver {
 
   @FieldResolver(() => String, { description: 'Where the request stands, in plain words for the reader (Vietnamese by default).' })
   statusText(@Root() r: IllRequest, @Arg('language', () => String, { nullable: true, description: 'vi (default) or en.' }) language: string | null) {
-    if (language !== null && language !== 'vi' && language !== 'en') throw badInput('language must be vi or en', 'language');
+    if (language != null && language !== 'vi' && language !== 'en') throw badInput('language must be vi or en', 'language');
     const t = STATES[r.requesterState].patronText;
     return t ? t[(language ?? 'vi') as 'vi' | 'en'] : r.requesterState;
   }
