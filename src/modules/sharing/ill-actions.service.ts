@@ -8,12 +8,12 @@ import { query } from '../../db/sql';
 import { ItemNotFoundError } from '../catalog/catalog.types';
 import { ItemStatus } from '../catalog/item.entity';
 import { ItemNotAvailableError } from '../circulation/circulation.types';
-import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from '../circulation/policy';
-import { LockedItem, lockItemByBarcode, routeFreeItem, setItemStatus, startTransit } from '../circulation/routing';
+import { policySql } from '../circulation/policy';
+import { LockedItem, lockItemByBarcode, lockItemWhere, routeFreeItem, setItemStatus, startTransit } from '../circulation/routing';
 import { IllRequest } from './ill-request.entity';
 import { illRequestsService } from './ill-requests.service';
-import { closeOpenLoan, closeOpenTransit, completeReturn, lendToRequester } from './ill-circulation';
-import { Step, advanceRota, commitStep, factsOf, lockRequest, roleOf, setRotaStatus, viewerActions, wasAsked } from './ill.core';
+import { completeReturn, lendToRequester, releaseCopy } from './ill-circulation';
+import { Step, advanceRota, commitStep, factsOf, lockRequest, roleOf, viewerActions, wasAsked } from './ill.core';
 import { IllAction, IllSide, IllState, PATRON_ACTIONS, RotaOutcome, TRANSITIONS, Transition, transitionFor } from './ill.state-machine';
 import { IllAnswer, IllRequestNotFoundError, IllegalTransitionError, ItemNotForRequestError, RespondToIllRequestInput } from './ill.types';
 
@@ -36,20 +36,21 @@ function parseDue(raw: Date | null | undefined, field: string): Date | null {
 
 /** The end of the lender's local day one loan period (its rule for institutions and this format) from today. */
 async function lenderDueDate(em: EntityManager, lenderId: number, itemId: number): Promise<Date> {
-  const rows = await query<{ format: string; time_zone: string }>(
+  const rows = await query<{ d: string }>(
     em,
-    `select r.format, lib.time_zone from items i join bib_records r on r.id = i.record_id, libraries lib where i.id = ? and lib.id = ?`,
-    [itemId, lenderId],
+    `select ((date_trunc('day', now() at time zone lib.time_zone) + make_interval(days => pol.loan_days) + interval '1 day' - interval '1 second')
+             at time zone lib.time_zone) d
+       from libraries lib cross join items i join bib_records r on r.id = i.record_id
+       cross join lateral (${policySql('lib.id', "'INSTITUTION'", 'r.format')}) pol
+      where lib.id = ? and i.id = ?`,
+    [lenderId, itemId],
   );
-  const policy = await effectivePolicy(em, lenderId, 'INSTITUTION', rows[0].format);
-  const due = await query<{ d: string }>(em, `select ${END_OF_LOCAL_DAY} d`, endOfLocalDayParams(rows[0].time_zone, policy.loanDays));
-  return new Date(due[0].d);
+  return new Date(rows[0].d);
 }
 
 /** The copy of a request, locked before the request (the lock order every path keeps). */
-async function lockRequestItem(em: EntityManager, requestId: number): Promise<LockedItem | null> {
-  const rows = await query<{ barcode: string }>(em, `select i.barcode from ill_requests r join items i on i.id = r.item_id where r.id = ?`, [requestId]);
-  return rows[0] ? lockItemByBarcode(em, rows[0].barcode) : null;
+function lockRequestItem(em: EntityManager, requestId: number): Promise<LockedItem | null> {
+  return lockItemWhere(em, 'select item_id from ill_requests where id = ?', [requestId]);
 }
 
 const ANSWERS: Record<IllAnswer, IllAction> = {
@@ -104,8 +105,7 @@ export class IllActionsService {
     const n = note(rawNote);
     return this.act(ctx, gid, IllAction.CANCEL, async (em, req, t, side) => {
       const done = t.to.kind === 'STATES' && t.to.requester === IllState.CANCELLED;
-      if (done) await setRotaStatus(em, req, 'CANCELLED');
-      return this.step(ctx, em, req, { transition: t, side, note: n, set: done ? [['closed_at', 'now()'], ['answer_due_at', 'null']] : [] });
+      return this.step(ctx, em, req, { transition: t, side, note: n, rota: done ? 'CANCELLED' : undefined, set: done ? [['closed_at', 'now()'], ['answer_due_at', 'null']] : [] });
     });
   }
 
@@ -126,9 +126,8 @@ export class IllActionsService {
       }
       const set: Step['set'] = [['answer_due_at', 'null']];
       if (input.answer === IllAnswer.CONDITIONAL) set.push(['conditions_note', '?', n], ['conditions_cost_vnd', '?', input.costVnd ?? null]);
-      if (input.answer === IllAnswer.WILL_SUPPLY) await setRotaStatus(em, req, 'SUPPLYING');
-      else await setRotaStatus(em, req, 'ASKED');
-      return this.step(ctx, em, req, { transition: t, side, note: n, set, data: { answer: input.answer, costVnd: input.costVnd ?? null } });
+      const rota = input.answer === IllAnswer.WILL_SUPPLY ? 'SUPPLYING' : 'ASKED';
+      return this.step(ctx, em, req, { transition: t, side, note: n, set, rota, data: { answer: input.answer, costVnd: input.costVnd ?? null } });
     });
   }
 
@@ -136,8 +135,7 @@ export class IllActionsService {
   acceptConditions(ctx: Context, gid: string, rawNote?: string | null) {
     const n = note(rawNote);
     return this.act(ctx, gid, IllAction.ACCEPT_CONDITIONS, async (em, req, t, side) => {
-      await setRotaStatus(em, req, 'SUPPLYING');
-      return this.step(ctx, em, req, { transition: t, side, note: n });
+      return this.step(ctx, em, req, { transition: t, side, note: n, rota: 'SUPPLYING' });
     });
   }
 
@@ -153,8 +151,7 @@ export class IllActionsService {
   answerCancellation(ctx: Context, gid: string, accept: boolean, rawNote?: string | null) {
     const n = note(rawNote);
     return this.act(ctx, gid, accept ? IllAction.ACCEPT_CANCELLATION : IllAction.REJECT_CANCELLATION, async (em, req, t, side) => {
-      if (accept) await setRotaStatus(em, req, 'CANCELLED');
-      return this.step(ctx, em, req, { transition: t, side, note: n, set: accept ? [['closed_at', 'now()']] : [] });
+      return this.step(ctx, em, req, { transition: t, side, note: n, rota: accept ? 'CANCELLED' : undefined, set: accept ? [['closed_at', 'now()']] : [] });
     });
   }
 
@@ -180,10 +177,10 @@ export class IllActionsService {
         if (item.status !== ItemStatus.AVAILABLE) return new ItemNotAvailableError(item.status);
         const dueAt = due ?? (await lenderDueDate(em, item.library_id, item.id));
         const transitId = await startTransit(em, item, item.library_id, req.pickupLibraryId, 'ILL_SHIPMENT', null, req.id);
-        await setRotaStatus(em, req, 'SUPPLYING');
         return this.step(ctx, em, req, {
           transition: t,
           side,
+          rota: 'SUPPLYING',
           set: [
             ['item_id', '?', item.id],
             ['due_at', '?', dueAt],
@@ -211,11 +208,11 @@ export class IllActionsService {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badInput('url must be http or https', 'url');
     const n = note(rawNote);
     return this.act(ctx, gid, IllAction.DELIVER_COPY, async (em, req, t, side) => {
-      await setRotaStatus(em, req, 'SUPPLIED');
       return this.step(ctx, em, req, {
         transition: t,
         side,
         note: n,
+        rota: 'SUPPLIED',
         set: [
           ['delivery_url', '?', parsed.toString()],
           ['shipped_at', 'now()'],
@@ -237,7 +234,6 @@ export class IllActionsService {
       IllAction.RECEIVE,
       async (em, req, t, side) => {
         if (!item) return new ItemNotFoundError('The request has no copy.');
-        await closeOpenTransit(em, item.id);
         const loanId = await lendToRequester(em, ctx.viewer, req, item);
         return this.step(ctx, em, req, { transition: t, side, set: [['received_at', 'now()'], ['loan_id', '?', loanId]], data: { loanId } });
       },
@@ -257,8 +253,7 @@ export class IllActionsService {
       IllAction.RETURN,
       async (em, req, t, side) => {
         if (!item) return new ItemNotFoundError('The request has no copy.');
-        await closeOpenLoan(em, item.id, req.pickupLibraryId);
-        await closeOpenTransit(em, item.id);
+        await releaseCopy(em, item.id, req.pickupLibraryId);
         const transitId = await startTransit(em, item, req.pickupLibraryId, item.library_id, 'ILL_RETURN', null, req.id);
         return this.step(ctx, em, req, {
           transition: t,
@@ -286,8 +281,7 @@ export class IllActionsService {
       IllAction.CHECK_IN_RETURNED,
       async (em, req) => {
         if (!item) return new ItemNotFoundError('The request has no copy.');
-        await closeOpenLoan(em, item.id, req.lenderId);
-        await closeOpenTransit(em, item.id);
+        await releaseCopy(em, item.id, req.lenderId);
         const done = (await completeReturn(em, ctx.viewer, req, 'request'))!;
         // the copy is home: as on any return, it may fill a hold here or elsewhere
         await routeFreeItem(em, item, item.library_id);
@@ -348,12 +342,10 @@ export class IllActionsService {
       IllAction.MARK_LOST,
       async (em, req, t, side) => {
         if (item) {
-          await closeOpenLoan(em, item.id, null);
-          await closeOpenTransit(em, item.id);
+          await releaseCopy(em, item.id, null);
           await setItemStatus(em, item, ItemStatus.MISSING);
         }
-        await setRotaStatus(em, req, 'SUPPLIED');
-        return this.step(ctx, em, req, { transition: t, side, note: n, set: [['closed_at', 'now()'], ['renewal_requested_at', 'null']] });
+        return this.step(ctx, em, req, { transition: t, side, note: n, rota: 'SUPPLIED', set: [['closed_at', 'now()'], ['renewal_requested_at', 'null']] });
       },
       async (em, id) => {
         item = await lockRequestItem(em, id);

@@ -3,9 +3,9 @@ import { query } from '../../db/sql';
 import type { Viewer } from '../auth/viewer';
 import { ItemStatus } from '../catalog/item.entity';
 import { CheckinAction } from '../circulation/circulation.types';
-import { LockedItem, RouteResult, setItemStatus, startTransit } from '../circulation/routing';
+import { LockedItem, RouteResult, startTransit } from '../circulation/routing';
 import { IllRequest } from './ill-request.entity';
-import { commitStep, lockRequest, setRotaStatus } from './ill.core';
+import { commitStep, lockRequest } from './ill.core';
 import { IllAction, transitionFor } from './ill.state-machine';
 import { factsOf } from './ill.core';
 
@@ -16,34 +16,50 @@ import { factsOf } from './ill.core';
  * (the lock order of every path that touches both).
  */
 
-/** Lends the arrived copy to the reader who asked (or to the library itself), due when the lender said. */
+/**
+ * Lends the arrived copy to the reader who asked (or to the library itself), due when the lender said:
+ * its transit closed, the loan, the copy ON_LOAN and their events in one statement.
+ */
 export async function lendToRequester(em: EntityManager, viewer: Viewer, req: IllRequest, item: LockedItem): Promise<number> {
   const rows = await query<{ id: string }>(
     em,
-    `with l as (
+    `with tr as (
+       update transits set received_at = now() where item_id = ? and received_at is null returning id
+     ), l as (
        insert into loans (item_id, patron_id, library_id, checked_out_by, due_at, ill_request_id)
        values (?, ?, ?, ?, ?, ?) returning id, item_id, patron_id, due_at
+     ), u as (
+       update items set status = 'ON_LOAN', updated_at = now() where id = ? and status <> 'ON_LOAN' returning id
      ), ev as (
        insert into events (type, library_ids, entity, entity_id, payload)
        select 'loan.created', array[?, ?]::bigint[], 'Loan', l.id,
               jsonb_build_object('loanId', l.id, 'itemId', l.item_id, 'barcode', ?::text, 'patronId', l.patron_id, 'dueAt', l.due_at, 'illRequestId', ?::bigint)
-         from l returning 1
+         from l
+       union all
+       select 'item.status_changed', array[?]::bigint[], 'Item', u.id, ?::jsonb from u
+       returning 1
      )
-     select id from l`,
-    [item.id, req.patronId, req.pickupLibraryId, viewer.accountId, req.dueAt, req.id, req.pickupLibraryId, req.requestingLibraryId, item.barcode, req.id],
+     select id, pg_notify('shelfnet_events', '') from l`,
+    [
+      item.id,
+      item.id, req.patronId, req.pickupLibraryId, viewer.accountId, req.dueAt, req.id,
+      item.id,
+      req.pickupLibraryId, req.requestingLibraryId, item.barcode, req.id,
+      item.library_id, JSON.stringify({ itemId: item.id, barcode: item.barcode, before: item.status, after: ItemStatus.ON_LOAN }),
+    ],
   );
-  await setItemStatus(em, item, ItemStatus.ON_LOAN);
+  item.status = ItemStatus.ON_LOAN;
   return Number(rows[0].id);
 }
 
-/** Closes the reader's loan of the copy if it is still open (the copy left the borrower another way). */
-export async function closeOpenLoan(em: EntityManager, itemId: number, atLibraryId: number | null): Promise<void> {
-  await query(em, `update loans set returned_at = now(), checkin_library_id = ? where item_id = ? and returned_at is null`, [atLibraryId, itemId]);
-}
-
-/** Closes the copy's open transit, if any (it arrived, or it is known to be elsewhere now). */
-export async function closeOpenTransit(em: EntityManager, itemId: number): Promise<void> {
-  await query(em, `update transits set received_at = now() where item_id = ? and received_at is null`, [itemId]);
+/** The copy left the borrower another way than the desk: its open loan and open transit end, in one statement. */
+export async function releaseCopy(em: EntityManager, itemId: number, atLibraryId: number | null): Promise<void> {
+  await query(
+    em,
+    `with l as (update loans set returned_at = now(), checkin_library_id = ? where item_id = ? and returned_at is null returning 1)
+     update transits set received_at = now() where item_id = ? and received_at is null`,
+    [atLibraryId, itemId, itemId],
+  );
 }
 
 /**
@@ -77,10 +93,10 @@ export async function illCheckin(em: EntityManager, viewer: Viewer, item: Locked
 export async function completeReturn(em: EntityManager, viewer: Viewer, req: IllRequest, via: 'desk' | 'transit' | 'request'): Promise<IllRequest | null> {
   const t = transitionFor(IllAction.CHECK_IN_RETURNED, 'LENDER', factsOf(req));
   if (!t) return null;
-  await setRotaStatus(em, req, 'SUPPLIED');
   return commitStep(em, viewer, req, {
     transition: t,
     side: 'LENDER',
+    rota: 'SUPPLIED',
     set: [
       ['closed_at', 'now()'],
       ['renewal_requested_at', 'null'],

@@ -77,6 +77,8 @@ export interface Step {
   data?: Record<string, unknown>;
   /** Libraries concerned beyond the borrower, the pickup library and the lender after the change. */
   alsoNotify?: number[];
+  /** New status of the current lender's rota entry (SUPPLYING, SUPPLIED, CANCELLED), in the same statement. */
+  rota?: string;
 }
 
 /**
@@ -129,6 +131,9 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
        select ?, ?, ?, ?, 'IllRequest', u.id, ?::jsonb,
               jsonb_build_object('requesterState', u.requester_state, 'supplierState', u.supplier_state, 'lenderId', u.lender_id) || ?::jsonb
          from u returning 1
+     ), ro as (
+       update ill_rota_entries set status = coalesce(?, status), answered_at = coalesce(answered_at, now())
+        where ? is not null and request_id = ? and position = ? returning 1
      )
      select u.*, (select id from h) history_id, pg_notify('shelfnet_events', '') from u`,
     [
@@ -160,6 +165,11 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
       `ill:${action}`,
       JSON.stringify({ requesterState: before.requesterState, supplierState: before.supplierState, lenderId: before.lenderId }),
       JSON.stringify(step.data ?? {}),
+      // rota
+      step.rota ?? null,
+      step.rota ?? null,
+      before.id,
+      before.rotaPosition,
     ],
   );
   return mapRequest(em, rows[0]);
@@ -253,17 +263,6 @@ export async function advanceRota(
     data: { ...data, endOfRota: true },
     alsoNotify: previous,
   });
-}
-
-/** Sets the current lender's rota entry (SUPPLYING, SUPPLIED, CANCELLED). */
-export async function setRotaStatus(em: EntityManager, r: IllRequest, status: string, answered = true): Promise<void> {
-  if (r.rotaPosition === null) return;
-  await query(em, `update ill_rota_entries set status = ?, answered_at = case when ? then coalesce(answered_at, now()) else answered_at end where request_id = ? and position = ?`, [
-    status,
-    answered,
-    r.id,
-    r.rotaPosition,
-  ]);
 }
 
 export { IllAction, IllState };
