@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { Database, openDatabase } from './db/database';
 import { createOrm, migrate } from './db/orm';
 import { seedDemoNetwork } from './demo/seed';
+import { seedDemoSharing } from './demo/sharing';
 import { AuthService } from './modules/auth/auth.service';
 import { TokenService } from './modules/auth/tokens';
 import { lexemeStats } from './modules/catalog/search-stats';
@@ -37,7 +38,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (applied.length) logger.info({ applied }, 'migrations applied');
     if (config.seedDemo) {
       const seeded = await seedDemoNetwork(orm.em.fork());
-      if (seeded) logger.info(seeded, 'demo network seeded');
+      if (seeded) logger.info({ ...seeded, illRequests: await seedDemoSharing(orm.em.fork(), logger, config) }, 'demo network seeded');
     }
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));

@@ -20,6 +20,7 @@ import {
   IllRecallDocument,
   IllRejectConditionsDocument,
   IllRenewLoanDocument,
+  IllSetResponseDaysDocument,
   IllRequestRenewalDocument,
   IllRespondDocument,
   IllReturnDocument,
@@ -443,6 +444,27 @@ describe('who may do what, and bad input', () => {
     expect(stats.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     // a network admin may act on either side
     expect(await get(tokens.admin, id)).toMatchObject({ allowedActions: expect.arrayContaining(['CANCEL', 'RESPOND_WILL_SUPPLY', 'SHIP']) });
+  });
+
+  test("a library's admin sets its response time; the next request to it is due that many working days later", async () => {
+    const librarian = await api.gql(IllSetResponseDaysDocument, { lib: 'BDI-PL', days: 5 }, { token: tokens['librarian.bdi-pl'] });
+    expect(librarian.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const adminPl = await api.login('admin.bdi-pl');
+    const other = await api.gql(IllSetResponseDaysDocument, { lib: 'BDI-TS', days: 5 }, { token: adminPl });
+    expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const bad = await api.gql(IllSetResponseDaysDocument, { lib: 'BDI-PL', days: 0 }, { token: adminPl });
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'days' });
+    expect(data(await api.gql(IllSetResponseDaysDocument, { lib: 'BDI-PL', days: 5 }, { token: adminPl })).setIllResponseDays).toEqual({ code: 'BDI-PL', illResponseDays: 5 });
+    try {
+      const r = await create(tokens['librarian.bdi-ts'], { recordId: (await title({ 'BDI-PL': 1 })).recordId });
+      const days = (new Date(r.answerDueAt as string).getTime() - Date.now()) / 86_400_000;
+      // five working days are seven calendar days at least (a weekend), nine at most
+      expect(days).toBeGreaterThan(6);
+      expect(days).toBeLessThan(9);
+      expect(await sql(`select action from audit_log where action = 'setIllResponseDays'`)).toHaveLength(1);
+    } finally {
+      await api.gql(IllSetResponseDaysDocument, { lib: 'BDI-PL', days: 2 }, { token: adminPl });
+    }
   });
 
   test('malformed ids, cursors, barcodes, dates and texts are BAD_USER_INPUT; wrong copies are typed errors; nothing is written', async () => {

@@ -11,6 +11,8 @@ import { normalizeIsbn } from '../catalog/isbn';
 import { librariesService, parseLibraryCode } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { PatronStatus } from '../patrons/patron.entity';
+import { StaffRole } from '../auth/account.entity';
+import { audit } from '../audit/audit.service';
 import { PatronBlockedError, PatronExpiredError, PatronNotFoundError } from '../patrons/patron.types';
 import { parseCardNumber, requireStaff } from '../patrons/patrons.service';
 import { IllCitation, IllRequest, IllServiceType } from './ill-request.entity';
@@ -257,6 +259,24 @@ export class IllRequestsService {
       }
       throw err;
     }
+  }
+
+  /** Sets a library's working days to answer a request (its library admin, or a network admin); audited. */
+  async setResponseDays(ctx: Context, code: string, days: number): Promise<Library> {
+    requireStaff(ctx, 'change resource-sharing settings');
+    const [lib] = await librariesService.requireCodes(ctx, [code], 'libraryCode');
+    const v = ctx.viewer;
+    if (!(v.isNetworkAdmin || (v.role === StaffRole.LIBRARY_ADMIN && v.libraryId === lib.id))) {
+      throw forbidden(`Only an administrator of ${lib.code} or a network admin changes its response time.`);
+    }
+    if (!Number.isInteger(days) || days < 1 || days > 30) throw badInput('days must be between 1 and 30', 'days');
+    await ctx.em.transactional(async (em) => {
+      await query(em, 'update libraries set ill_response_days = ?, updated_at = now() where id = ?', [days, lib.id]);
+      await audit({ em, viewer: v }, { action: 'setIllResponseDays', entity: 'Library', entityId: lib.id, libraryId: lib.id, before: { illResponseDays: lib.illResponseDays }, after: { illResponseDays: days } });
+    });
+    ctx.loaders.libraryById.clear(lib.id);
+    ctx.loaders.libraryByCode.clear(lib.code);
+    return (await ctx.loaders.libraryById.load(lib.id))!;
   }
 
   /** The lenders a request for this record would ask, in order, without creating anything. */

@@ -193,6 +193,15 @@ export class IllRequestResolver {
     return illActionsService.markMessagesRead(ctx, id);
   }
 
+  @Mutation(() => LibraryType, { description: "Sets how many working days a library has to answer inter-library requests (its LIBRARY_ADMIN, or a network admin)." })
+  async setIllResponseDays(
+    @Ctx() ctx: Context,
+    @Arg('libraryCode', () => String, { description: 'The library.' }) libraryCode: string,
+    @Arg('days', () => Int, { description: 'Working days, 1 to 30.' }) days: number,
+  ) {
+    return illRequestsService.setResponseDays(ctx, libraryCode, days);
+  }
+
   @Query(() => IllRequestType, { nullable: true, description: 'A request, for the libraries taking part (and earlier lenders), the reader, and network admins.' })
   illRequest(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The request.' }) id: string) {
     return illRequestsService.get(ctx, id);
