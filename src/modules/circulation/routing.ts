@@ -4,6 +4,7 @@ import { emitEvent } from '../events/outbox';
 import { ItemStatus } from '../catalog/item.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
 import { CheckinAction } from './circulation.types';
+import { RECORD_COLUMNS } from '../catalog/catalog.loaders';
 import type { TransitReason } from './transit.entity';
 
 /** A copy row locked FOR UPDATE, with what routing needs. */
@@ -26,16 +27,36 @@ export interface RouteResult {
   toLibraryId: number | null;
 }
 
-/** Locks a copy by barcode (with its record's format and whether it may travel); null when there is none. */
-export async function lockItemByBarcode(em: EntityManager, barcode: string): Promise<LockedItem | null> {
-  const rows = await query<LockedItem>(
+/** The copy's and its record's rows as read under the lock, for the desk's answer (no second read). */
+export interface CopyRows {
+  item: Record<string, unknown>;
+  record: Record<string, unknown>;
+}
+
+/**
+ * Locks a copy by barcode (with its record's format and whether it may travel); null when there is
+ * none. `withRows` also returns the copy's and its record's rows, so the desk's answer needs no
+ * further read.
+ */
+export async function lockItemByBarcode(em: EntityManager, barcode: string, withRows = false): Promise<(LockedItem & { rows?: CopyRows }) | null> {
+  const rows = await query<LockedItem & { item_row?: Record<string, unknown>; record_row?: Record<string, unknown> }>(
     em,
     `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
+            ${withRows ? `, to_jsonb(i) item_row, (select to_jsonb(x) from (select ${RECORD_COLUMNS}) x) record_row` : ''}
        from items i join bib_records r on r.id = i.record_id join libraries lib on lib.id = i.library_id
       where i.barcode = ? for update of i`,
     [barcode],
   );
-  return rows[0] ? { ...rows[0], id: Number(rows[0].id), record_id: Number(rows[0].record_id), library_id: Number(rows[0].library_id) } : null;
+  const r = rows[0];
+  if (!r) return null;
+  const { item_row, record_row, ...locked } = r;
+  return {
+    ...locked,
+    id: Number(r.id),
+    record_id: Number(r.record_id),
+    library_id: Number(r.library_id),
+    ...(item_row && record_row ? { rows: { item: item_row, record: record_row } } : {}),
+  };
 }
 
 /** Locks the copy a row points at (`sql` selects its id, e.g. a request's item_id); null when none. */
