@@ -33,6 +33,7 @@ const USAGE = `usage: npm run bench:events -- [options]
   --cycle-seconds S    seconds of loan cycles (default 20)
   --replay N           events a resuming subscriber missed (default 10000)
   --idle N             idle WebSocket connections (default 10000)
+  --api-node-options=S NODE_OPTIONS for the API processes (e.g. --api-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof")
   --keep               leave the database running at the end
   --regenerate         generate the catalog again
 Database: DATABASE_URL (database shelfnet_bench_<N> on that server), else the embedded PostgreSQL in
@@ -57,6 +58,7 @@ function args() {
         'cycle-seconds': { type: 'string' },
         replay: { type: 'string' },
         idle: { type: 'string' },
+        'api-node-options': { type: 'string' },
         keep: { type: 'boolean' },
         regenerate: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -90,6 +92,7 @@ function args() {
     cycleSeconds: num('cycle-seconds', parsed['cycle-seconds'], 20, 1, 3600),
     replay: num('replay', parsed.replay, 10_000, 1, 1_000_000),
     idle: num('idle', parsed.idle, 10_000, 0, 100_000),
+    apiNodeOptions: parsed['api-node-options'] ?? null,
     keep: Boolean(parsed.keep),
     regenerate: Boolean(parsed.regenerate),
   };
@@ -499,7 +502,11 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', '..');
   const logDir = path.join(os.tmpdir(), 'shelfnet-bench-events');
   // both processes sign and verify tokens with one secret, as processes behind one address must
-  const shared = { SCHEDULER_INTERVAL_MS: '0', JWT_SECRET: randomBytes(32).toString('hex') };
+  const shared: Record<string, string> = {
+    SCHEDULER_INTERVAL_MS: '0',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ...(opts.apiNodeOptions ? { NODE_OPTIONS: opts.apiNodeOptions } : {}),
+  };
   const a = await startApi(root, url, path.join(logDir, 'api-a.log'), shared);
   life.defer(() => a.stop());
   const b = opts.second > 0 ? await startApi(root, url, path.join(logDir, 'api-b.log'), shared) : null;
