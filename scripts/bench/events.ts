@@ -197,7 +197,7 @@ async function lendableRecords(url: string, limit: number): Promise<{ recordId: 
 
 // ---------------------------------------------------------------------------- 1. delivery
 
-async function delivery(a: ApiProcess, b: ApiProcess | null, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {
+async function delivery(url: string, a: ApiProcess, b: ApiProcess | null, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {
   say(`\n1. Delivery: ${opts.subscribers} subscribers on process A${b ? `, ${opts.second} on process B` : ''}, requests created through A at ${opts.rate}/s for ${opts.seconds} s`);
   const byCode = new Map(libs.map((l) => [l.code, l]));
   /** Per request: when its create was answered, and arrivals that came before the answer. */
@@ -218,8 +218,12 @@ async function delivery(a: ApiProcess, b: ApiProcess | null, libs: Lib[], pool: 
       early.set(requestId, list);
     } else latency[proc].push(now - t);
   };
+  /** Subscribers that have seen the probe: their subscription is live. */
+  const ready = new Set<number>();
+  let subscriberNo = 0;
   const subscribe = async (api: ApiProcess, proc: 'A' | 'B', n: number) => {
     for (let i = 0; i < n; i++) {
+      const no = subscriberNo++;
       const lib = libs[i % libs.length];
       subsPerLib[proc].set(lib.id, (subsPerLib[proc].get(lib.id) ?? 0) + 1);
       const c = ws(api, lib.token);
@@ -229,6 +233,7 @@ async function delivery(a: ApiProcess, b: ApiProcess | null, libs: Lib[], pool: 
         {
           next: (r) => {
             const e = r.data?.resourceSharingEvents;
+            if (e?.type === 'bench.probe') ready.add(no);
             if (e?.type === 'ill.created' && e.entityId) record(proc, localId(e.entityId));
           },
           error: (e) => errors.push(e),
@@ -241,8 +246,16 @@ async function delivery(a: ApiProcess, b: ApiProcess | null, libs: Lib[], pool: 
   const rssBefore = rssOf(a.pid);
   await subscribe(a, 'A', opts.subscribers);
   if (b) await subscribe(b, 'B', opts.second);
-  await sleep(3000);
-  say(`   subscribed; API A memory ${fmtMb(rssBefore)} → ${fmtMb(rssOf(a.pid))} MB`);
+  // every subscription is live once it has seen a probe event (an event for every library)
+  const t0 = performance.now();
+  while (ready.size < subscriberNo && performance.now() - t0 < 120_000 && !life.interrupted) {
+    await withClient(url, async (c) => {
+      await c.query(`insert into events (type, library_ids, entity, payload) select 'bench.probe', array_agg(id), 'Library', '{}' from libraries`);
+      await c.query(`select pg_notify('shelfnet_events', '')`);
+    });
+    await sleep(1000);
+  }
+  say(`   ${ready.size} of ${subscriberNo} subscriptions live after ${fmtSeconds((performance.now() - t0) / 1000)}; API A memory ${fmtMb(rssBefore)} → ${fmtMb(rssOf(a.pid))} MB`);
 
   const created: { id: number; libs: number[] }[] = [];
   const createMs: number[] = [];
@@ -526,7 +539,7 @@ async function main(): Promise<void> {
     batch.forEach((l, k) => libs.push({ ...l, token: tokens[k] }));
   }
 
-  const d = await delivery(a, b, libs, pool, opts);
+  const d = await delivery(url, a, b, libs, pool, opts);
   if (b) await b.stop();
   const c = await cycles(a, libs, pool, opts);
   const r = await replay(a, url, libs, opts.replay);

@@ -117,6 +117,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
     {
       schema,
       onConnect: async (ctx) => {
+        // the upgrade request (headers, parser state) is not needed after the handshake: an idle
+        // connection should hold no more than its socket
+        (ctx.extra as { request?: unknown }).request = undefined;
         try {
           const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
           const { viewer, expiresAt } = await viewerAndExpiry(tokens, auth);
