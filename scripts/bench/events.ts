@@ -315,7 +315,28 @@ async function delivery(url: string, a: ApiProcess, b: ApiProcess | null, libs: 
 
 // ---------------------------------------------------------------------------- 2. cycles
 
-async function cycles(a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {
+/** The statements that took the database's time (pg_stat_statements, when the server has it). */
+async function topStatements(url: string, n: number): Promise<void> {
+  await withClient(url, async (c) => {
+    const r = await c
+      .query<{ calls: string; total: number; mean: number; q: string }>(
+        `select calls, total_exec_time total, mean_exec_time mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) q
+           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+            and query not ilike '%pg_stat_statements%' order by total_exec_time desc limit $1`,
+        [n],
+      )
+      .catch(() => null);
+    if (!r) return;
+    say('   statements by database time:');
+    say(table([['calls', 'total ms', 'mean ms', 'statement'], ...r.rows.map((x) => [fmtInt(Number(x.calls)), fmtInt(x.total), x.mean.toFixed(2), x.q])]));
+  });
+}
+
+async function resetStatements(url: string): Promise<void> {
+  await withClient(url, (c) => c.query('select pg_stat_statements_reset()').catch(() => undefined));
+}
+
+async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {
   say(`\n2. Full loan cycle (create → ship → receive → return → check in), ${opts.cycleWorkers} workers, ${opts.cycleSeconds} s`);
   const byCode = new Map(libs.map((l) => [l.code, l]));
   const ms: Record<string, number[]> = { create: [], ship: [], receive: [], return: [], checkIn: [] };
@@ -366,6 +387,7 @@ async function cycles(a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeo
     }
   };
   const cpu0 = process.cpuUsage();
+  await resetStatements(url);
   await Promise.all(Array.from({ length: opts.cycleWorkers }, (_, w) => worker(w)));
   const seconds = (performance.now() - start) / 1000;
   const benchCpu = process.cpuUsage(cpu0);
@@ -382,6 +404,7 @@ async function cycles(a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeo
   say(`   ${fmtInt(done)} complete cycles in ${fmtSeconds(seconds)}: ${rate.toFixed(1)} cycles/s (${(rate * 5).toFixed(0)} mutations/s); target ≥ ${TARGETS.cycles}: ${verdict(rate >= TARGETS.cycles)}`);
   say(`   benchmark client CPU ${((benchCpu.user + benchCpu.system) / 1e6 / seconds).toFixed(2)} cores (it shares the machine with the API and PostgreSQL)`);
   if (failures.size) say(`   failures: ${[...failures.entries()].map(([e, n]) => `${n} × ${e}`).join('; ')}`);
+  await topStatements(url, 12);
   return rate;
 }
 
@@ -541,7 +564,7 @@ async function main(): Promise<void> {
 
   const d = await delivery(url, a, b, libs, pool, opts);
   if (b) await b.stop();
-  const c = await cycles(a, libs, pool, opts);
+  const c = await cycles(url, a, libs, pool, opts);
   const r = await replay(a, url, libs, opts.replay);
   const m = opts.idle > 0 ? await idle(a, libs, opts.idle) : null;
 
