@@ -14,6 +14,7 @@ import { schedulerSettings, startScheduler } from './modules/circulation/schedul
 import { EventHub } from './modules/events/event-hub';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
+import { startEResources } from './modules/eresources/eresources.jobs';
 
 export interface RunningApp {
   port: number;
@@ -31,6 +32,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let scheduler: { stop(): Promise<void> } | null = null;
   let statsRefresh: { stop(): void } | null = null;
   let events: EventHub | null = null;
+  let eresources: { stop(): Promise<void> } | null = null;
   try {
     orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
     const applied = await migrate(orm);
@@ -48,6 +50,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     statsRefresh = lexemeStats.start(orm, logger);
     schedulerSettings.eventRetentionDays = config.eventRetentionDays;
     scheduler = config.schedulerIntervalMs > 0 ? startScheduler(orm, logger, config.schedulerIntervalMs) : null;
+    eresources = startEResources(orm, logger, config);
   } catch (err) {
     await events?.stop().catch(() => undefined);
     await orm?.close(true).catch(() => undefined);
@@ -69,6 +72,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         await h.stop();
         await ev?.stop();
         await sch?.stop();
+        await eresources?.stop();
         await o.close(true);
         await db.embedded?.stop();
       })();

@@ -7,9 +7,10 @@ import type { EventHub } from '../modules/events/event-hub';
 import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
 import { createCirculationLoaders } from '../modules/circulation/circulation.loaders';
 import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
+import { createEResourceLoaders } from '../modules/eresources/eresources.loaders';
 
 export function createLoaders(em: EntityManager) {
-  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em), ...createCirculationLoaders(em) };
+  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em), ...createCirculationLoaders(em), ...createEResourceLoaders(em) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -21,6 +21,7 @@ import { EventsResolver } from '../modules/events/events.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
+import { ERESOURCE_RESOLVERS, eResourceTypeName } from '../modules/eresources/eresources.node';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
 function nodeTypeName(value: unknown): string | undefined {
@@ -32,7 +33,7 @@ function nodeTypeName(value: unknown): string | undefined {
   if (value instanceof Loan) return 'Loan';
   if (value instanceof Hold) return 'Hold';
   if (value instanceof Transit) return 'Transit';
-  return undefined;
+  return eResourceTypeName(value);
 }
 
 export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
@@ -52,6 +53,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       MeResolver,
       PolicyResolver,
       EventsResolver,
+      ...ERESOURCE_RESOLVERS,
     ],
     orphanedTypes: [MeType, AuthPayload],
     // every subscription brings its own `subscribe` (the outbox stream); type-graphql still wants a PubSub
