@@ -156,7 +156,7 @@ export class AccessService {
         return new LimitExceededError(
           `All ${r.licenceConcurrentUsers} licences of this e-resource are lent out now.`,
           r.licenceConcurrentUsers!,
-          open[0].next,
+          open[0].next === null ? null : new Date(open[0].next),
         );
       }
       let days = r.loanDays;

@@ -48,10 +48,11 @@ import {
   UnknownAgencyError,
   UpdateEResourceInput,
   UsageConnection,
+  UsageRowType,
 } from './eresources.types';
 import { ipRangesService } from './ip-ranges.service';
 import { eResourceSearchService } from './search.service';
-import { UsageAction, logUsage, usageService } from './usage.service';
+import { UsageAction, UsageRow, logUsage, usageService } from './usage.service';
 
 const isAccess = (v: unknown) => typeof v === 'object' && v !== null && 'files' in v && 'url' in v;
 const WORKFLOW_ERRORS = [EResourceNotFoundError, IllegalEResourceTransitionError, InvalidEResourceError, NotPermittedError];
@@ -444,7 +445,16 @@ export class MeEResourcesResolver {
   }
 }
 
+@Resolver(() => UsageRowType)
+export class UsageRowResolver {
+  @FieldResolver(() => EResourceType, { description: 'The e-resource.' })
+  resource(@Root() row: UsageRow, @Ctx() ctx: Context) {
+    return ctx.loaders.eResourceById.load(row.resourceId);
+  }
+}
+
 export const ERESOURCE_RESOLVERS = [
+  UsageRowResolver,
   EResourceResolver,
   EFileResolver,
   DigitalLoanResolver,

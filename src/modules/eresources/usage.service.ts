@@ -96,7 +96,7 @@ export async function usageRows(em: EntityManager, q: UsageQuery, after: { resou
   const { start, end } = parsePeriod(q.from, q.to);
   const rows = await query<Record<string, string>>(
     em,
-    `select u.e_resource_id rid, to_char(date_trunc('month', u.at), 'YYYY-MM') month,
+    `select u.e_resource_id rid, to_char(date_trunc('month', u.at), 'YYYY-MM') as month,
             count(*) filter (where action in ('INVESTIGATION','REQUEST')) tii,
             count(distinct session_key) filter (where action in ('INVESTIGATION','REQUEST')) uii,
             count(*) filter (where action = 'REQUEST') tir,
