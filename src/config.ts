@@ -130,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchNarrowCap: int('SEARCH_NARROW_CAP', env.SEARCH_NARROW_CAP, 1500, 1, 1_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', env.SCHEDULER_INTERVAL_MS, 60_000, 0, 24 * 3600_000),
     eresourceMaxUploadBytes: int('ERESOURCE_MAX_UPLOAD_BYTES', env.ERESOURCE_MAX_UPLOAD_BYTES, 500 * 1024 * 1024, 1024, 64 * 1024 ** 3),
-    eresourceLinkTtlSeconds: int('ERESOURCE_LINK_TTL_SECONDS', env.ERESOURCE_LINK_TTL_SECONDS, 300, 5, 24 * 3600),
+    eresourceLinkTtlSeconds: int('ERESOURCE_LINK_TTL_SECONDS', env.ERESOURCE_LINK_TTL_SECONDS, 300, 1, 24 * 3600),
     eresourceTextExtraction: bool('ERESOURCE_TEXT_EXTRACTION', env.ERESOURCE_TEXT_EXTRACTION, true),
     oaiPageSize: int('OAI_PAGE_SIZE', env.OAI_PAGE_SIZE, 100, 1, 1000),
     publicUrl: publicUrl(env.PUBLIC_URL),

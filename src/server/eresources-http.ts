@@ -27,6 +27,29 @@ function sendError(res: express.Response, status: number, code: string, message:
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
+/**
+ * Lets a refused upload's remaining body drain (for a second at most) before answering: a client
+ * still sending when the server closes would see a broken pipe instead of the answer.
+ */
+async function drained(req: express.Request, res: express.Response): Promise<void> {
+  req.resume();
+  if (req.complete || req.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      res.setHeader('Connection', 'close');
+      resolve();
+    }, 1000);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    req.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** RFC 6266 inline disposition with an ASCII fallback and the UTF-8 name. */
 function inline(filename: string): string {
   const ascii = filename.normalize('NFD').replace(/[^\x20-\x7E]/g, '').replace(/["\\]/g, '_') || 'file';
@@ -48,7 +71,7 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
     try {
       viewer = await deps.viewerOf(req.headers.authorization);
     } catch (err) {
-      req.resume();
+      await drained(req, res);
       return sendError(res, 401, 'UNAUTHENTICATED', (err as Error).message);
     }
     const ctx = buildContext({ rootEm, viewer, logger, config, events, clientAddress: req.socket.remoteAddress ?? null });
@@ -65,8 +88,7 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
       });
     } catch (err) {
       if (err instanceof UploadRefused) {
-        // the client may still be sending: answer, then close so it stops
-        if (!req.complete) res.setHeader('Connection', 'close');
+        await drained(req, res);
         return sendError(res, err.status, err.code, err.message);
       }
       logger.error({ err }, 'upload failed');

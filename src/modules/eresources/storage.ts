@@ -53,7 +53,11 @@ export class LocalDiskStorage implements BlobStorage {
     const abort = async () => {
       if (done) return;
       done = true;
-      if (!stream.destroyed) stream.destroy();
+      // the file is opened asynchronously: wait until the stream has closed it, or rm could run first
+      if (!stream.closed) await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.destroy();
+      });
       await fsp.rm(tempPath, { force: true });
     };
     return {

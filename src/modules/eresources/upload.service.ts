@@ -141,6 +141,8 @@ function streamPart(req: IncomingMessage, out: NodeJS.WritableStream, max: numbe
       bb = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
+        // keep the name as sent: a path in it is refused (cleanFilename), not silently cut
+        preservePath: true,
         limits: { files: 1, fileSize: max, fields: 5, fieldSize: 1024, parts: 6, headerPairs: 20 },
         highWaterMark: 1024 * 1024,
       });
