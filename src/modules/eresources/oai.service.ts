@@ -175,13 +175,13 @@ export class OaiProvider {
   }
 
   private async identify(em: EntityManager) {
-    const rows = await query<{ earliest: Date | null }>(em, 'select min(datestamp) earliest from e_resources where published_at is not null');
+    const rows = await query<{ earliest: string | null }>(em, `select min(date_trunc('second', datestamp)) earliest from e_resources where published_at is not null`);
     return {
       repositoryName: this.opts.repositoryName,
       baseURL: this.opts.baseUrl,
       protocolVersion: '2.0',
       adminEmail: this.opts.adminEmail,
-      earliestDatestamp: utc(rows[0].earliest ?? new Date('2026-01-01T00:00:00Z')),
+      earliestDatestamp: utc(rows[0].earliest ? new Date(rows[0].earliest) : new Date()),
       deletedRecord: 'persistent',
       granularity: 'YYYY-MM-DDThh:mm:ssZ',
     };
