@@ -26,7 +26,8 @@ import {
   EResWithdrawDocument,
   type CreateEResourceInput,
 } from './__generated__/operations';
-import { TestEnv, TestServer, data, eventually, uploadFile } from './support/harness';
+import { spawnSync } from 'node:child_process';
+import { ROOT, TestEnv, TestServer, data, eventually, uploadFile } from './support/harness';
 
 /*
  * The digital library (issue 5) as staff, contributors, readers and the reader app see it: the
@@ -495,5 +496,29 @@ describe('usage statistics', () => {
     const log = await rows<Record<string, unknown>>(`select * from e_usage where e_resource_id = $1`, [localIdOf(id)]);
     expect(Object.keys(log[0]).sort()).toEqual(['action', 'at', 'e_resource_id', 'id', 'library_id', 'session_key']);
     expect(log.every((l) => /^[A-Za-z0-9_-]{22}$/.test(String(l.session_key)))).toBe(true);
+
+    // npm run report:usage writes the same as a COUNTER 5.1 Item Report
+    const out = path.join(dataDir, 'ir.tsv');
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'report-usage.js'), '--from', month, '--to', month, '--library', 'BDI-PL', '--out', out], {
+      env: { PATH: process.env.PATH, DATABASE_URL: dbUrl, NODE_ENV: 'test' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    const lines = fs.readFileSync(out, 'utf8').split('\n');
+    expect(lines.slice(0, 13).map((l) => l.split('\t')[0])).toEqual([
+      'Report_Name', 'Report_ID', 'Release', 'Institution_Name', 'Institution_ID', 'Metric_Types', 'Report_Filters',
+      'Report_Attributes', 'Exceptions', 'Reporting_Period', 'Created', 'Created_By', 'Registry_Record',
+    ]);
+    expect(lines.slice(0, 3)).toEqual(['Report_Name\tItem Report', 'Report_ID\tIR', 'Release\t5.1']);
+    expect(lines[3]).toBe('Institution_Name\tThư viện tỉnh Bình Định');
+    expect(lines[13]).toBe('');
+    const cols = lines[14].split('\t');
+    expect(cols.slice(0, 4)).toEqual(['Item', 'Publisher', 'Publisher_ID', 'Platform']);
+    const monthCol = `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(month.slice(5)) - 1]}-${month.slice(0, 4)}`;
+    expect(cols.slice(-3)).toEqual(['Metric_Type', 'Reporting_Period_Total', monthCol]);
+    const mine = lines.slice(15).filter((l) => l.startsWith('Thống kê lượt xem\t')).map((l) => l.split('\t'));
+    const byMetric = Object.fromEntries(mine.map((c) => [c[cols.indexOf('Metric_Type')], Number(c[cols.indexOf('Reporting_Period_Total')])]));
+    expect(byMetric).toEqual({ Total_Item_Investigations: 5, Unique_Item_Investigations: 3, Total_Item_Requests: 2, Unique_Item_Requests: 2, No_License: 1 });
+    expect(mine.every((c) => c[cols.indexOf('Proprietary_ID')] === `Shelfnet:eresource:${localIdOf(id)}` && c[cols.length - 1] === c[cols.indexOf('Reporting_Period_Total')])).toBe(true);
   });
 });
