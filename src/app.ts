@@ -15,6 +15,9 @@ import { EventHub } from './modules/events/event-hub';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
 import { startEResources } from './modules/eresources/eresources.jobs';
+import { runtime } from './modules/eresources/runtime';
+import { seedDemoEResources } from './demo/eresources.seed';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface RunningApp {
   port: number;
@@ -40,6 +43,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (config.seedDemo) {
       const seeded = await seedDemoNetwork(orm.em.fork());
       if (seeded) logger.info(seeded, 'demo network seeded');
+      const eResources = await seedDemoEResources(orm.em.fork() as EntityManager, runtime(config).storage);
+      if (eResources) logger.info({ eResources }, 'demo digital library seeded');
     }
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));
