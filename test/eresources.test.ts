@@ -255,6 +255,33 @@ describe('full text', () => {
     const big = await api.gql(EResSearchDocument, { query: 'x', first: 101 });
     expect(big.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
+  test('broad queries list description hits newest first, then in-text hits, and still walk every hit once', async () => {
+    const meta: string[] = [];
+    const inText: string[] = [];
+    for (let i = 0; i < 5; i++) meta.push((await publishedText(`Bản tin nông thôn mới số ${i}`, `Tin làng xã, số ${i}.`)).id);
+    for (let i = 0; i < 4; i++) inText.push((await publishedText(`Chuyện làng quê ${i}`, `Đời sống nông thôn mới ở xã thứ ${i}.`)).id);
+    await rows('analyze e_resources');
+    await rows('analyze e_text_parts');
+    // ranking stops at 2 matches here: this query is "broad"
+    const broad = await env.server({ dbUrl, env: { SCHEDULER_INTERVAL_MS: '0', SHELFNET_DATA_DIR: dataDir, SEARCH_NARROW_CAP: '2' } });
+    const seen: { id: string; matchedIn: string | null; score: number | null }[] = [];
+    let after: string | null = null;
+    let exact: boolean | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res: { totalCountExact: boolean; edges: { matchedIn?: string | null; score?: number | null; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor?: string | null } } = data(
+        await broad.gql(EResSearchDocument, { query: 'nong thon moi', first: 3, after }),
+      ).searchEResources;
+      exact ??= res.totalCountExact;
+      seen.push(...res.edges.map((e) => ({ id: e.node.id, matchedIn: e.matchedIn ?? null, score: e.score ?? null })));
+      if (!res.pageInfo.hasNextPage) break;
+      after = res.pageInfo.endCursor ?? null;
+    }
+    expect(exact).toBe(false);
+    expect(seen.map((h) => h.id)).toEqual([...[...meta].reverse(), ...[...inText].reverse()]);
+    expect(seen.map((h) => h.matchedIn)).toEqual([...meta.map(() => 'METADATA'), ...inText.map(() => 'FULL_TEXT')]);
+    expect(seen.every((h) => h.score === null)).toBe(true);
+    await broad.stop();
+  });
 });
 
 describe('access policies', () => {

@@ -5,6 +5,7 @@ import type { Config } from '../../config';
 import { query } from '../../db/sql';
 import { runtime } from './runtime';
 import { BlobStorage } from './storage';
+import { startSearchStats } from './search-stats';
 import { textExtractor } from './text-extractor';
 
 const BATCH = 500;
@@ -71,5 +72,11 @@ export const ERESOURCE_JOBS: { name: string; key: number; run: (em: EntityManage
 export function startEResources(orm: MikroORM, logger: Logger, config: Config): { stop(): Promise<void> } {
   storage = runtime(config).storage;
   if (config.eresourceTextExtraction) textExtractor.start(orm, storage, logger);
-  return { stop: () => textExtractor.stop() };
+  const stats = startSearchStats(orm, logger);
+  return {
+    stop: () => {
+      stats.stop();
+      return textExtractor.stop();
+    },
+  };
 }

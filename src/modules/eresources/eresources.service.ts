@@ -392,12 +392,15 @@ export class EResourcesService {
   }
 
   private async attachFiles(em: EntityManager, resourceId: number, ids: number[]): Promise<void> {
-    if (!ids.length) return;
-    await query(
-      em,
-      `update e_files f set e_resource_id = ?, position = x.ord from unnest(?::bigint[]) with ordinality as x(id, ord) where f.id = x.id`,
-      [resourceId, pgArray(em, ids, 'bigint')],
-    );
+    if (ids.length) {
+      await query(
+        em,
+        `update e_files f set e_resource_id = ?, position = x.ord from unnest(?::bigint[]) with ordinality as x(id, ord) where f.id = x.id`,
+        [resourceId, pgArray(em, ids, 'bigint')],
+      );
+    }
+    // its searchable text is that of the files it has now (already extracted bytes count at once)
+    await query(em, 'select sn_eresource_text_refresh(array[?]::bigint[])', [resourceId]);
   }
 }
 

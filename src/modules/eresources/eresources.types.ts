@@ -336,7 +336,10 @@ export class EResourceSearchEdge {
   @Field(() => EResourceType, { description: 'The e-resource.' })
   node!: unknown;
 
-  @Field(() => Float, { nullable: true, description: 'Relevance (higher is better); null when browsing.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Relevance of a description hit (higher is better); null for hits listed newest first (in-text hits, very broad queries) and when browsing.',
+  })
   score!: number | null;
 
   @Field(() => SearchMatch, { nullable: true, description: 'Where it matched; null when browsing.' })
@@ -346,7 +349,9 @@ export class EResourceSearchEdge {
   snippet!: TextSnippetType | null;
 }
 
-@ObjectType('EResourceSearchConnection', { description: 'E-resources matching a search: description matches first, then hits inside documents.' })
+@ObjectType('EResourceSearchConnection', {
+  description: 'E-resources matching a search: description matches first (ranked), then hits only inside documents (newest first).',
+})
 export class EResourceSearchConnection {
   @Field(() => [EResourceSearchEdge], { description: 'The hits of this page.' })
   edges!: EResourceSearchEdge[];
@@ -354,10 +359,10 @@ export class EResourceSearchConnection {
   @Field(() => PageInfo, { description: 'Where this page sits.' })
   pageInfo!: PageInfo;
 
-  @Field(() => Int, { description: 'Number of matching e-resources (a lower bound when totalCountExact is false).' })
+  @Field(() => Int, { description: 'Number of matching e-resources (estimated from statistics when totalCountExact is false).' })
   totalCount!: number;
 
-  @Field({ description: 'False when the query matches so much that the count stopped at the ranking cap.' })
+  @Field({ description: 'False for very broad queries: totalCount is then an estimate.' })
   totalCountExact!: boolean;
 }
 

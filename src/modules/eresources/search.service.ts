@@ -7,6 +7,7 @@ import { librariesService } from '../libraries/libraries.service';
 import { AccessPolicy, EResource, EResourceKind, EResourceStatus } from './eresource.entity';
 import { ERESOURCE_COLUMNS } from './eresources.service';
 import { SearchMatch } from './eresources.types';
+import { descriptionStats, textStats } from './search-stats';
 
 export interface EResourceSearchFilter {
   kinds?: EResourceKind[] | null;
@@ -31,11 +32,13 @@ export interface EResourceHit {
   snippet: Snippet | null;
 }
 
-/** Description matches ranked exactly, at most this many (beyond, the count is a lower bound). */
-export const META_CAP = 1000;
-/** Text parts read for in-document matches (a very common word stops here). */
-export const PART_CAP = 4000;
-/** Description hits score above this, so they always come before hits found only in the text. */
+/** Share of documents above which an in-text query scans newest first instead of reading the index. */
+export const BROAD_TEXT_SHARE = 0.005;
+/** Share of documents above which a description word counts as frequent (see the guarded broad attempt). */
+const FREQUENT_WORD = 0.04;
+/** Documents a newest-first walk reads at most per page before the index plan is used instead. */
+const WINDOW = 2000;
+/** Description hits score above this, so ranked ones always come before unranked ones. */
 const META_BASE = 100;
 const SNIPPET_BEFORE = 70;
 const SNIPPET_LENGTH = 220;
@@ -47,10 +50,29 @@ const META_SCORE = `(${META_BASE}
     + case when e.search_vector @@ q.tq_b then 2 else 0 end
     + ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', e.search_vector, q.tsq, 32))::float8`;
 
+/** The parsed query, computed once per request (typo widening reads the lexicon) and passed to every statement. */
+const QUERY = `select ?::tsquery tsq, ?::tsquery tq_a, ?::tsquery tq_b, ?::text ph`;
+
+async function parseQuery(ctx: Context, q: string): Promise<{ params: string[]; words: string[] }> {
+  const rows = await query<{ tsq: string | null; ph: string }>(ctx.em, `select sn_eresource_query(?)::text tsq, sn_phrase(?) ph`, [q, q]);
+  const tsq = rows[0].tsq ?? '';
+  // the weighted forms (title, creators) of the same query: each lexeme, alternatives included, with its weight
+  const weighted = (w: string) => tsq.replace(/'(?:[^']|'')*'/g, (m) => `${m}:${w}`);
+  const words = [...tsq.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
+  return { params: [tsq, weighted('A'), weighted('B'), rows[0].ph], words };
+}
+
+/** Where a walk stands: phase 0 = description hits (ranked, or newest first when broad), 1 = hits only in the text. */
+type Position = { phase: 0 | 1; ranked: boolean; score: number | null; id: number };
+
 /**
  * Searches the digital library: the Dublin Core description (title first, as in the catalog) and
  * the text extracted from its files, with the catalog's Vietnamese folding and typo widening
- * (sn_search_query). Hits only inside a document come after description hits and carry a snippet.
+ * (sn_search_query). Description hits come first, ranked like the catalog's (up to
+ * SEARCH_NARROW_CAP matches; a broader query lists them newest first). Hits only inside a document
+ * follow, newest first, each with the passage that matched. Words found in a large share of the
+ * documents' text are found by walking the newest documents (a page within a few hundred rows);
+ * rarer ones through the full-text index: PostgreSQL's statistics decide (search-stats.ts).
  */
 export class EResourceSearchService {
   async search(ctx: Context, rawQuery: string | null | undefined, filter: EResourceSearchFilter, first: number | null | undefined, after: string | null | undefined) {
@@ -59,65 +81,184 @@ export class EResourceSearchService {
     const { where, params } = await this.filters(ctx, filter);
     if (q === null || !/[\p{L}\p{N}]/u.test(q)) return this.browse(ctx, where, params, limit, after);
     if (q.split(/[^\p{L}\p{N}]+/u).filter(Boolean).length > 32) throw badInput('query has more than 32 words', 'query');
+    const pos = decodePosition(after);
+    const cap = ctx.config.searchNarrowCap;
+    const { params: qp, words } = await parseQuery(ctx, q);
+    const W = where.join(' and ');
 
-    const cursor = decodeCursor('eres', after);
-    if (cursor && (cursor.length !== 2 || typeof cursor[0] !== 'number' || !Number.isSafeInteger(cursor[1]))) {
-      throw badInput('after is not a valid cursor', 'after');
+    type Hit = { r: EResource; phase: 0 | 1; ranked: boolean; score: number | null };
+    const hits: Hit[] = [];
+    let metaCount: number | null = null;
+    let metaExact = true;
+
+    if (!pos || pos.phase === 0) {
+      const share = descriptionStats.share(q);
+      // words that are each frequent usually come together ("lich su"): their estimate undercounts, try broad first
+      let ranked = pos ? pos.ranked : share === null || (share * descriptionStats.rows <= cap && !descriptionStats.allFrequent(q, FREQUENT_WORD));
+      let broadRows: Record<string, unknown>[] | null = null;
+      if (!ranked && !pos) {
+        // first page: walk only the newest WINDOW documents; a page not filled there means the words seldom meet: rank them
+        broadRows = await query<Record<string, unknown>>(ctx.em, this.metaBroadSql(W, false, true), [...qp, ...params, limit + 1]);
+        if (broadRows.length <= limit) {
+          broadRows = null;
+          ranked = true;
+        }
+      }
+      if (ranked) {
+        const rows = await query<Record<string, unknown>>(
+          ctx.em,
+          `with q as materialized (${QUERY}),
+           m as materialized (select e.id, ${META_SCORE} score from e_resources e, q where e.search_vector @@ q.tsq and ${W} limit ${cap + 1})
+           select ${ERESOURCE_COLUMNS}, m.score hit_score, (select count(*) from m) n
+             from m join e_resources e on e.id = m.id
+            ${pos ? 'where (m.score, m.id) < (?::float8, ?)' : ''}
+            order by m.score desc, m.id desc limit ?`,
+          [...qp, ...params, ...(pos ? [pos.score, pos.id] : []), limit + 1],
+        );
+        const n = rows.length ? Number(rows[0].n) : 0;
+        if (!pos && n > cap) ranked = false; // broader than ranking can afford: newest first after all
+        else {
+          metaCount = pos ? null : n;
+          for (const row of rows) {
+            const score = Number(row.hit_score);
+            hits.push({ r: this.map(ctx, row), phase: 0, ranked: true, score });
+          }
+        }
+      }
+      if (!ranked) {
+        metaExact = false;
+        const rows =
+          broadRows ??
+          (await query<Record<string, unknown>>(ctx.em, this.metaBroadSql(W, pos !== null), [...qp, ...params, ...(pos ? [pos.id] : []), limit + 1]));
+        for (const row of rows) hits.push({ r: this.map(ctx, row), phase: 0, ranked: false, score: null });
+      }
     }
-    const rows = await query<Record<string, unknown>>(
-      ctx.em,
-      `with q as materialized (
-         select sn_search_query(?) tsq, sn_search_query(?, 'A') tq_a, sn_search_query(?, 'B') tq_b, sn_phrase(sn_correct(?)) ph
-       ),
-       m as materialized (
-         select e.id, ${META_SCORE} score from e_resources e, q where e.search_vector @@ q.tsq and ${where.join(' and ')} limit ${META_CAP + 1}
-       ),
-       p as materialized (
-         select p.sha256, ts_rank(p.tsv, q.tsq) r from e_text_parts p, q where p.tsv @@ q.tsq limit ${PART_CAP + 1}
-       ),
-       t as materialized (
-         select f.e_resource_id id, max(p.r)::float8 score
-           from p join e_files f on f.sha256 = p.sha256 join e_resources e on e.id = f.e_resource_id
-          where ${where.join(' and ')} and not exists (select 1 from m where m.id = f.e_resource_id)
-          group by f.e_resource_id
-       ),
-       h as (select id, score, 0 src from m union all select id, score, 1 from t),
-       page as (
-         select h.* from h ${cursor ? 'where (h.score, h.id) < (?::float8, ?)' : ''} order by h.score desc, h.id desc limit ?
-       )
-       select ${ERESOURCE_COLUMNS}, page.score as hit_score, page.src as hit_src,
-              (select count(*) from h) as n_hits, (select count(*) from m) as n_meta, (select count(*) from p) as n_parts
-         from page join e_resources e on e.id = page.id
-        order by page.score desc, page.id desc`,
-      [q, q, q, q, ...params, ...params, ...(cursor ? [cursor[0], cursor[1]] : []), limit + 1],
-    );
-    let total = 0;
-    let exact = true;
-    const hits = rows.map((row) => {
-      const score = Number(row.hit_score);
-      const src = Number(row.hit_src);
-      total = Number(row.n_hits);
-      exact = Number(row.n_meta) <= META_CAP && Number(row.n_parts) <= PART_CAP;
-      for (const k of ['hit_score', 'hit_src', 'n_hits', 'n_meta', 'n_parts']) delete row[k];
-      const r = ctx.em.map(EResource, row);
-      ctx.loaders.eResourceById.prime(r.id, r);
-      return { r, score, src };
-    });
-    const page = toPage(hits, limit, (h) => encodeCursor('eres', [h.score, h.r.id]), (h) => h);
-    const textHits = page.edges.filter((e) => e.node.src === 1).map((e) => e.node.r.id);
-    const snippets = textHits.length ? await this.snippets(ctx, q, textHits) : new Map<number, Snippet>();
+
+    let textCount: number | null = null;
+    const textShare = textStats.share(q);
+    // dense words are found fastest by walking the newest documents; a word missing from the statistics may be rare
+    let broad = textShare !== null && textShare >= BROAD_TEXT_SHARE && textStats.allFrequent(q);
+    if (hits.length <= limit) {
+      const afterId = pos?.phase === 1 ? pos.id : null;
+      const bind = [...qp, ...params, ...(afterId ? [afterId] : []), limit + 1 - hits.length];
+      // walk the newest WINDOW documents past the position; not enough there: the index plan, same order, takes over
+      let rows = broad ? await query<Record<string, unknown>>(ctx.em, this.textBroadSql(W, afterId !== null), [...qp, ...(afterId ? [afterId] : []), ...params, limit + 1 - hits.length]) : null;
+      if (rows !== null && rows.length < limit + 1 - hits.length) rows = null;
+      if (rows === null) {
+        broad = false;
+        rows = await query<Record<string, unknown>>(
+          ctx.em,
+          // few documents hold the words: read them through the index, then order that small set
+          `with q as materialized (${QUERY}),
+           t as materialized (select e.id from e_resources e, q where e.text_vector @@ q.tsq and ${W} and not (e.search_vector @@ q.tsq))
+           select ${ERESOURCE_COLUMNS}, (select count(*) from t) n from t join e_resources e on e.id = t.id
+            ${afterId ? 'where t.id < ?' : ''}
+            order by t.id desc limit ?`,
+          bind,
+        );
+      }
+      if (!broad && !afterId) textCount = rows.length ? Number(rows[0].n) : 0;
+      for (const row of rows) {
+        delete row.n;
+        hits.push({ r: this.map(ctx, row), phase: 1, ranked: false, score: null });
+      }
+    }
+
+    const page = toPage(hits, limit, (h) => encodeCursor('eres', [h.phase, h.ranked ? 1 : 0, h.score, h.r.id]), (h) => h);
+    const textHits = page.edges.filter((e) => e.node.phase === 1).map((e) => e.node.r.id);
+    const textExact = !broad;
+    const snippets = textHits.length ? await this.snippets(ctx, qp, words, textHits) : new Map<number, Snippet>();
+    const self = this;
+    let counted: Promise<{ total: number; exact: boolean }> | null = null;
+    const count = () =>
+      (counted ??= self.count(ctx, q, qp, W, params, cap, { metaCount, metaExact, textCount, textExact }));
     return {
       edges: page.edges.map((e) => ({
         cursor: e.cursor,
         node: e.node.r,
         score: e.node.score,
-        matchedIn: e.node.src === 0 ? SearchMatch.METADATA : SearchMatch.FULL_TEXT,
+        matchedIn: e.node.phase === 0 ? SearchMatch.METADATA : SearchMatch.FULL_TEXT,
         snippet: snippets.get(e.node.r.id) ?? null,
       })) as EResourceHit[],
       pageInfo: page.pageInfo,
-      totalCount: total,
-      totalCountExact: exact,
+      get totalCount() {
+        return count().then((c) => c.total);
+      },
+      get totalCountExact() {
+        return count().then((c) => c.exact);
+      },
     };
+  }
+
+  /**
+   * Matches in all: exact for narrow queries (counted when the page did not already), estimated from
+   * the statistics for broad ones (then totalCountExact is false).
+   */
+  private async count(
+    ctx: Context,
+    q: string,
+    qp: string[],
+    W: string,
+    params: unknown[],
+    cap: number,
+    known: { metaCount: number | null; metaExact: boolean; textCount: number | null; textExact: boolean },
+  ): Promise<{ total: number; exact: boolean }> {
+    let meta = known.metaCount;
+    let exact = known.metaExact && known.textExact;
+    if (meta === null) {
+      if (known.metaExact) {
+        const r = await query<{ n: string }>(ctx.em, `with q as materialized (${QUERY}) select count(*) n from (select 1 from e_resources e, q where e.search_vector @@ q.tsq and ${W} limit ${cap + 1}) x`, [...qp, ...params]);
+        meta = Number(r[0].n);
+        if (meta > cap) exact = false;
+      } else {
+        meta = Math.round((descriptionStats.share(q) ?? 0) * descriptionStats.rows);
+      }
+    }
+    let text = known.textCount;
+    if (text === null) {
+      if (known.textExact) {
+        const r = await query<{ n: string }>(
+          ctx.em,
+          `with q as materialized (${QUERY})
+           select count(*) n from e_resources e, q where e.text_vector @@ q.tsq and ${W} and not (e.search_vector @@ q.tsq)`,
+          [...qp, ...params],
+        );
+        text = Number(r[0].n);
+      } else {
+        text = Math.round((textStats.share(q) ?? 0) * textStats.rows);
+      }
+    }
+    // the two estimates overlap where they are estimates: never more than there are e-resources
+    const total = meta + text;
+    return { total: !exact && descriptionStats.rows > 0 ? Math.min(total, Math.round(descriptionStats.rows)) : total, exact };
+  }
+
+  /**
+   * Description matches newest first (coalesce() keeps the planner off the GIN index: a page within a
+   * few hundred rows); `windowed` looks at the newest WINDOW documents only.
+   */
+  private metaBroadSql(W: string, after = false, windowed = false): string {
+    const from = windowed ? `(select * from e_resources order by id desc limit ${WINDOW})` : 'e_resources';
+    return `with q as materialized (${QUERY})
+      select ${ERESOURCE_COLUMNS} from ${from} e, q
+       where coalesce(e.search_vector, ''::tsvector) @@ q.tsq and ${W} ${after ? 'and e.id < ?' : ''}
+       order by e.id desc limit ?`;
+  }
+
+  /** Documents whose text holds the words among the newest WINDOW documents (past the position), newest first. */
+  private textBroadSql(W: string, after: boolean): string {
+    return `with q as materialized (${QUERY})
+      select ${ERESOURCE_COLUMNS} from (select * from e_resources ${after ? 'where id < ?' : ''} order by id desc limit ${WINDOW}) e, q
+       where ${W} and coalesce(e.text_vector, ''::tsvector) @@ q.tsq and not (e.search_vector @@ q.tsq)
+       order by e.id desc limit ?`;
+  }
+
+  private map(ctx: Context, row: Record<string, unknown>): EResource {
+    delete row.hit_score;
+    delete row.n;
+    const r = ctx.em.map(EResource, row);
+    ctx.loaders.eResourceById.prime(r.id, r);
+    return r;
   }
 
   private async browse(ctx: Context, where: string[], params: unknown[], limit: number, after: string | null | undefined) {
@@ -151,22 +292,18 @@ export class EResourceSearchService {
   }
 
   /** The first matching passage of each document, with the query words marked. */
-  private async snippets(ctx: Context, q: string, ids: number[]): Promise<Map<number, Snippet>> {
-    const rows = await query<{ id: string; page: number | null; body: string; words: string[] }>(
+  private async snippets(ctx: Context, qp: string[], words: string[], ids: number[]): Promise<Map<number, Snippet>> {
+    const rows = await query<{ id: string; page: number | null; body: string }>(
       ctx.em,
-      `with q as materialized (
-         select sn_search_query(?) tsq,
-                array(select distinct u.lexeme from unnest(to_tsvector('simple'::regconfig, sn_fold(sn_correct(?)))) u) ||
-                array(select distinct u.lexeme from unnest(to_tsvector('simple'::regconfig, sn_fold(?))) u) words
-       )
-       select x.id, s.page, s.body, q.words from q, unnest(?::bigint[]) x(id)
+      `with q as materialized (${QUERY})
+       select x.id, s.page, s.body from q, unnest(?::bigint[]) x(id)
        cross join lateral (
          select p.page, p.body from e_files f join e_text_parts p on p.sha256 = f.sha256
           where f.e_resource_id = x.id and p.tsv @@ q.tsq order by f.position, f.id, p.seq limit 1
        ) s`,
-      [q, q, q, pgArray(ctx.em, ids, 'bigint')],
+      [...qp, pgArray(ctx.em, ids, 'bigint')],
     );
-    return new Map(rows.map((r) => [Number(r.id), { ...makeSnippet(r.body, r.words), page: r.page }]));
+    return new Map(rows.map((r) => [Number(r.id), { ...makeSnippet(r.body, words), page: r.page }]));
   }
 
   private async filters(ctx: Context, f: EResourceSearchFilter): Promise<{ where: string[]; params: unknown[] }> {
@@ -211,13 +348,25 @@ export class EResourceSearchService {
  * A passage of about SNIPPET_LENGTH characters around the first query word in `body`, found on the
  * folded text (case and diacritics off, as the index sees it) but cut from the text as written.
  */
+const FOLDED = new Map<string, string>();
+function foldChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  if (ch.length === 1 && code < 0x80) return code >= 65 && code <= 90 ? String.fromCharCode(code + 32) : ch;
+  let f = FOLDED.get(ch);
+  if (f === undefined) {
+    f = fold(ch);
+    if (FOLDED.size < 10_000) FOLDED.set(ch, f);
+  }
+  return f;
+}
+
 export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
   // fold character by character, remembering where each folded character came from
   let folded = '';
   const origin: number[] = [];
   let i = 0;
   for (const ch of body) {
-    const f = fold(ch);
+    const f = foldChar(ch);
     for (let k = 0; k < f.length; k++) {
       folded += f[k];
       origin.push(i);
@@ -250,6 +399,17 @@ export function makeSnippet(body: string, words: string[]): { text: string; high
     .filter((x) => x.start >= start && x.end <= end)
     .map((x) => ({ start: x.start - start + prefix.length, length: x.end - x.start }));
   return { text, highlights };
+}
+
+function decodePosition(after: string | null | undefined): Position | null {
+  const key = decodeCursor('eres', after);
+  if (!key) return null;
+  const [phase, ranked, score, id] = key;
+  if (key.length !== 4 || (phase !== 0 && phase !== 1) || (ranked !== 0 && ranked !== 1) || !Number.isSafeInteger(id)) {
+    throw badInput('after is not a valid cursor', 'after');
+  }
+  if (ranked === 1 && typeof score !== 'number') throw badInput('after is not a valid cursor', 'after');
+  return { phase, ranked: ranked === 1, score: typeof score === 'number' ? score : null, id: id as number };
 }
 
 export const eResourceSearchService = new EResourceSearchService();

@@ -118,6 +118,15 @@ export class TextExtractor {
           );
         }
         await query(tx, 'update e_text_parts set page = null where sha256 = ? and page = -1', [job.sha256]);
+        // the words join the texts' lexicon, and every resource using these bytes gets them in its text vector
+        await query(
+          tx,
+          `insert into e_text_lexicon (word)
+           select distinct w from e_text_parts p, unnest(tsvector_to_array(p.tsv)) w where p.sha256 = ? and length(w) between 2 and 40
+           on conflict do nothing`,
+          [job.sha256],
+        );
+        await query(tx, `select sn_eresource_text_refresh(array(select e_resource_id from e_files where sha256 = ? and e_resource_id is not null))`, [job.sha256]);
         const chars = parts.reduce((n, p) => n + p.body.length, 0);
         await query(
           tx,
