@@ -127,7 +127,9 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
           etag: true,
           lastModified: false,
           dotfiles: 'allow',
-        },
+          // passed through to the file stream: fewer, larger reads for ranged slices
+          highWaterMark: 512 * 1024,
+        } as Parameters<typeof res.sendFile>[1],
         (err?: Error & { status?: number; statusCode?: number }) => {
           if (!err) return;
           const status = err.status ?? err.statusCode ?? 500;

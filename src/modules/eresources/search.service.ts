@@ -33,11 +33,11 @@ export interface EResourceHit {
 }
 
 /** Share of documents above which an in-text query scans newest first instead of reading the index. */
-export const BROAD_TEXT_SHARE = 0.005;
+export const BROAD_TEXT_SHARE = 0.02;
 /** Share of documents above which a description word counts as frequent (see the guarded broad attempt). */
 const FREQUENT_WORD = 0.04;
 /** Documents a newest-first walk reads at most per page before the index plan is used instead. */
-const WINDOW = 2000;
+const WINDOW = 1500;
 /** Description hits score above this, so ranked ones always come before unranked ones. */
 const META_BASE = 100;
 const SNIPPET_BEFORE = 70;
@@ -296,10 +296,11 @@ export class EResourceSearchService {
     const rows = await query<{ id: string; page: number | null; body: string }>(
       ctx.em,
       `with q as materialized (${QUERY})
+       -- coalesce() keeps each lookup on this document's parts (not a scan of the index for every document)
        select x.id, s.page, s.body from q, unnest(?::bigint[]) x(id)
        cross join lateral (
          select p.page, p.body from e_files f join e_text_parts p on p.sha256 = f.sha256
-          where f.e_resource_id = x.id and p.tsv @@ q.tsq order by f.position, f.id, p.seq limit 1
+          where f.e_resource_id = x.id and coalesce(p.tsv, ''::tsvector) @@ q.tsq order by f.position, f.id, p.seq limit 1
        ) s`,
       [...qp, pgArray(ctx.em, ids, 'bigint')],
     );
