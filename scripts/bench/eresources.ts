@@ -358,6 +358,22 @@ async function main(): Promise<void> {
     say(table(rows));
     all.sort((a, b) => a - b);
     say(`all ${fmtInt(all.length)} reads: p50 ${fmtMs(percentile(all, 50))}, p95 ${fmtMs(percentile(all, 95))}, p99 ${fmtMs(percentile(all, 99))}; median of round p99s ${fmtMs(median(p99s))} (target ≤ ${RANGE_P99_MS} ms); failures ${failures}`);
+    // for scale: one reader alone, and the same 200 with 16 at a time
+    const alone: number[] = [];
+    for (let i = 0; i < 50; i++) alone.push((await rangeRead(link, Math.floor(Math.random() * (size - slice)), slice)).ms);
+    alone.sort((a, b) => a - b);
+    say(`one reader alone, 50 sequential 1 MB reads: p50 ${fmtMs(percentile(alone, 50))}, p99 ${fmtMs(percentile(alone, 99))}`);
+    const pooled: number[] = [];
+    let next = 0;
+    const t16 = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < args.concurrency) pooled.push((await rangeRead(link, Math.floor(Math.random() * (size - slice)), slice)).ms);
+      }),
+    );
+    const s16 = (performance.now() - t16) / 1000;
+    pooled.sort((a, b) => a - b);
+    say(`${args.concurrency} reads, 16 in flight: p50 ${fmtMs(percentile(pooled, 50))}, p99 ${fmtMs(percentile(pooled, 99))}, ${((args.concurrency * slice) / s16 / 1e9).toFixed(2)} GB/s`);
     verdicts.push(`range ${median(p99s) <= RANGE_P99_MS && failures === 0 ? 'MET' : 'NOT MET'}: p99 ${fmtMs(median(p99s))}`);
   }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { pgArray, query } from '../../db/sql';
-import { Agency, EFile, EResource } from './eresource.entity';
+import { Agency, EFile, EResource, eResourceFromRow } from './eresource.entity';
 import { ERESOURCE_COLUMNS } from './eresources.service';
 
 export interface BlobText {
@@ -14,7 +14,7 @@ export interface BlobText {
 export function createEResourceLoaders(em: EntityManager) {
   const eResourceById = new DataLoader<number, EResource | null>(async (ids) => {
     const rows = await query<Record<string, unknown>>(em, `select ${ERESOURCE_COLUMNS} from e_resources e where e.id = any(?)`, [pgArray(em, ids, 'bigint')]);
-    const map = new Map(rows.map((r) => em.map(EResource, r)).map((r) => [r.id, r]));
+    const map = new Map(rows.map((r) => eResourceFromRow(r)).map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
 
@@ -52,7 +52,7 @@ export function createEResourceLoaders(em: EntityManager) {
       `select ${ERESOURCE_COLUMNS} from e_resources e where e.record_id = any(?) and e.status = 'PUBLISHED' order by e.id`,
       [pgArray(em, ids, 'bigint')],
     );
-    const list = rows.map((r) => em.map(EResource, r));
+    const list = rows.map((r) => eResourceFromRow(r));
     for (const r of list) eResourceById.prime(r.id, r);
     return ids.map((id) => list.filter((r) => r.recordId === id));
   });

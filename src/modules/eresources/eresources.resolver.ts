@@ -14,7 +14,7 @@ import { LibraryType } from '../libraries/library.types';
 import { Library } from '../libraries/library.entity';
 import { accessService, isLendable } from './access.service';
 import { agenciesService, viewerAgency } from './agencies.service';
-import { AccessPolicy, Agency, DigitalLoan, EFile, EResource, EResourceKind, EResourceStatus, ReviewDecision } from './eresource.entity';
+import { AccessPolicy, Agency, DigitalLoan, EFile, EResource, EResourceKind, EResourceStatus, ReviewDecision, eResourceFromRow } from './eresource.entity';
 import { actorsOf, eResourcesService, ERESOURCE_COLUMNS } from './eresources.service';
 import {
   AgencyType,
@@ -170,7 +170,7 @@ export class EResourceResolver {
         limit + 1,
       ],
     );
-    const list = rows.map((r) => ctx.em.map(EResource, r));
+    const list = rows.map((r) => eResourceFromRow(r));
     return toPage(list, limit, (r) => encodeCursor('submissions', [r.id]), (r) => r);
   }
 

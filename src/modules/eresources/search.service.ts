@@ -4,7 +4,7 @@ import { cleanText, fold } from '../../common/text';
 import { Raw, pgArray, query } from '../../db/sql';
 import type { Context } from '../../server/context';
 import { librariesService } from '../libraries/libraries.service';
-import { AccessPolicy, EResource, EResourceKind, EResourceStatus } from './eresource.entity';
+import { AccessPolicy, EResource, EResourceKind, EResourceStatus, eResourceFromRow } from './eresource.entity';
 import { ERESOURCE_COLUMNS } from './eresources.service';
 import { SearchMatch } from './eresources.types';
 import { descriptionStats, textStats } from './search-stats';
@@ -256,7 +256,7 @@ export class EResourceSearchService {
   private map(ctx: Context, row: Record<string, unknown>): EResource {
     delete row.hit_score;
     delete row.n;
-    const r = ctx.em.map(EResource, row);
+    const r = eResourceFromRow(row);
     ctx.loaders.eResourceById.prime(r.id, r);
     return r;
   }
@@ -278,7 +278,7 @@ export class EResourceSearchService {
       const key = row.sort_key as string;
       delete row.sort_key;
       delete row.n_all;
-      const r = ctx.em.map(EResource, row);
+      const r = eResourceFromRow(row);
       ctx.loaders.eResourceById.prime(r.id, r);
       return { r, key };
     });
