@@ -75,10 +75,10 @@ export function makeEpub(title: string, chapters: { title: string; paragraphs: s
   return zipToBuffer(zip);
 }
 
-/** An EPUB with a 50 MB entry of zeros that compresses to a few hundred kB (a zip bomb). */
+/** An EPUB with a 16 MB entry of zeros that compresses to a few hundred kB (a zip bomb). */
 export function makeZipBombEpub(): Promise<Buffer> {
   return makeEpub('Bom', [{ title: 'Một', paragraphs: ['x'] }], (zip) => {
-    const zeros = Buffer.alloc(50 * 1024 * 1024);
+    const zeros = Buffer.alloc(16 * 1024 * 1024);
     zip.addBuffer(zeros, 'OEBPS/images/zero.bin', { compress: true });
   });
 }

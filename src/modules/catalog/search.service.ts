@@ -341,7 +341,9 @@ export class SearchService {
     // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
     // ... and reading at most about SAMPLE_ROWS rows, whatever the estimate
     const rowsCap = lexemeStats.catalogRows > 0 ? (100 * SAMPLE_ROWS) / lexemeStats.catalogRows : 100;
-    const percent = mode.kind === 'broad' ? Math.min(100, rowsCap, Math.max(0.2, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    // (the estimate never exceeds the catalog: a guarded broad query on a small catalog reads all of it, not an empty sample)
+    const matches = lexemeStats.catalogRows > 0 ? Math.min(mode.kind === 'broad' ? mode.estimate : 0, lexemeStats.catalogRows) : mode.kind === 'broad' ? mode.estimate : 0;
+    const percent = mode.kind === 'broad' ? Math.min(100, rowsCap, Math.max(0.2, (100 * FACET_SAMPLE) / Math.max(1, matches))) : 100;
     const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
     const bindings = [
       ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),
