@@ -2,6 +2,8 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000000_union_catalog } from './Migration20261127000000_union_catalog';
 import { Migration20261127010000_circulation } from './Migration20261127010000_circulation';
 import { Migration20261201000000_resource_sharing } from './Migration20261201000000_resource_sharing';
+import { Migration20261201100000_eresources } from './Migration20261201100000_eresources';
+import { Migration20261201110000_eresources_text } from './Migration20261201110000_eresources_text';
 
 /**
  * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
@@ -11,4 +13,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000000_union_catalog', class: Migration20261127000000_union_catalog },
   { name: 'Migration20261127010000_circulation', class: Migration20261127010000_circulation },
   { name: 'Migration20261201000000_resource_sharing', class: Migration20261201000000_resource_sharing },
+  { name: 'Migration20261201100000_eresources', class: Migration20261201100000_eresources },
+  { name: 'Migration20261201110000_eresources_text', class: Migration20261201110000_eresources_text },
 ];

@@ -15,6 +15,10 @@ import { schedulerSettings, startScheduler } from './modules/circulation/schedul
 import { EventHub } from './modules/events/event-hub';
 import { RunningHttpServer, startHttpServer } from './server/http';
 import { createSchema } from './server/schema';
+import { startEResources } from './modules/eresources/eresources.jobs';
+import { runtime } from './modules/eresources/runtime';
+import { seedDemoEResources } from './demo/eresources.seed';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface RunningApp {
   port: number;
@@ -32,6 +36,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let scheduler: { stop(): Promise<void> } | null = null;
   let statsRefresh: { stop(): void } | null = null;
   let events: EventHub | null = null;
+  let eresources: { stop(): Promise<void> } | null = null;
   try {
     orm = await createOrm({ url: db.url, poolSize: config.dbPoolSize, logger });
     const applied = await migrate(orm);
@@ -39,6 +44,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (config.seedDemo) {
       const seeded = await seedDemoNetwork(orm.em.fork());
       if (seeded) logger.info({ ...seeded, illRequests: await seedDemoSharing(orm.em.fork(), logger, config) }, 'demo network seeded');
+      const eResources = await seedDemoEResources(orm.em.fork() as EntityManager, runtime(config).storage);
+      if (eResources) logger.info({ eResources }, 'demo digital library seeded');
     }
     const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
     const schema = await createSchema(new AuthService(tokens));
@@ -49,6 +56,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     statsRefresh = lexemeStats.start(orm, logger);
     schedulerSettings.eventRetentionDays = config.eventRetentionDays;
     scheduler = config.schedulerIntervalMs > 0 ? startScheduler(orm, logger, config.schedulerIntervalMs) : null;
+    eresources = startEResources(orm, logger, config);
   } catch (err) {
     await events?.stop().catch(() => undefined);
     await orm?.close(true).catch(() => undefined);
@@ -70,6 +78,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         await h.stop();
         await ev?.stop();
         await sch?.stop();
+        await eresources?.stop();
         await o.close(true);
         await db.embedded?.stop();
       })();

@@ -30,6 +30,18 @@ export interface Config {
   eventRetentionDays: number;
   /** Most matches a search ranks exactly; beyond, the broad plan (see SearchService). */
   searchNarrowCap: number;
+  /** Digital library: largest accepted upload, in bytes. */
+  eresourceMaxUploadBytes: number;
+  /** Digital library: lifetime of a signed file link from openEResource, in seconds. */
+  eresourceLinkTtlSeconds: number;
+  /** Digital library: extract full text of uploaded files in the background in this process. */
+  eresourceTextExtraction: boolean;
+  /** OAI-PMH: records per page of ListRecords / ListIdentifiers (then a resumption token). */
+  oaiPageSize: number;
+  /** Public origin of the API (signed file links, OAI-PMH baseURL); null: relative links, OAI from the request. */
+  publicUrl: string | null;
+  /** OAI-PMH: adminEmail announced by Identify. */
+  oaiAdminEmail: string;
 }
 
 export const DEFAULT_DEV_SECRET = 'shelfnet-development-secret-change-me';
@@ -59,6 +71,12 @@ export const SETTINGS: SettingDoc[] = [
   { env: 'SCHEDULER_INTERVAL_MS', default: '60000', meaning: 'How often circulation jobs run (overdue loans, uncollected holds, expired cards); 0 turns them off in this process.' },
   { env: 'EVENT_RETENTION_DAYS', default: '90', meaning: 'Days events stay in the outbox; a subscriber can resume from a cursor within that window.' },
   { env: 'SEARCH_NARROW_CAP', default: '1500', meaning: 'Most matches a search ranks exactly; broader queries list exact title matches, then the rest newest first, with estimated counts.' },
+  { env: 'ERESOURCE_MAX_UPLOAD_BYTES', default: '524288000', meaning: 'Digital library: largest accepted file upload (500 MB); larger uploads are refused with 413 and nothing is kept.' },
+  { env: 'ERESOURCE_LINK_TTL_SECONDS', default: '300', meaning: 'Digital library: lifetime of the signed file link returned by `openEResource`.' },
+  { env: 'ERESOURCE_TEXT_EXTRACTION', default: 'true', meaning: 'Digital library: extract full text (PDF text layer, EPUB, plain text) in the background in this process; `false` leaves it to other processes.' },
+  { env: 'OAI_PAGE_SIZE', default: '100', meaning: 'OAI-PMH: records per ListRecords/ListIdentifiers page before a resumption token.' },
+  { env: 'PUBLIC_URL', default: '(unset)', meaning: 'Public origin of the API, e.g. `https://thuvien.binhdinh.gov.vn`: signed file links are absolute URLs on it and OAI-PMH announces `<PUBLIC_URL>/oai`. Unset: file links are relative to the API origin, OAI takes the request host.' },
+  { env: 'OAI_ADMIN_EMAIL', default: 'thuvien@binhdinh.gov.vn', meaning: 'OAI-PMH: the adminEmail that Identify announces.' },
   { env: 'NODE_ENV', default: 'development', meaning: '`production` masks errors and turns GraphiQL and introspection off by default.' },
 ];
 
@@ -111,7 +129,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: int('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 90, 1, 3650),
     searchNarrowCap: int('SEARCH_NARROW_CAP', env.SEARCH_NARROW_CAP, 1500, 1, 1_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', env.SCHEDULER_INTERVAL_MS, 60_000, 0, 24 * 3600_000),
+    eresourceMaxUploadBytes: int('ERESOURCE_MAX_UPLOAD_BYTES', env.ERESOURCE_MAX_UPLOAD_BYTES, 500 * 1024 * 1024, 1024, 64 * 1024 ** 3),
+    eresourceLinkTtlSeconds: int('ERESOURCE_LINK_TTL_SECONDS', env.ERESOURCE_LINK_TTL_SECONDS, 300, 1, 24 * 3600),
+    eresourceTextExtraction: bool('ERESOURCE_TEXT_EXTRACTION', env.ERESOURCE_TEXT_EXTRACTION, true),
+    oaiPageSize: int('OAI_PAGE_SIZE', env.OAI_PAGE_SIZE, 100, 1, 1000),
+    publicUrl: publicUrl(env.PUBLIC_URL),
+    oaiAdminEmail: oaiAdminEmail(env.OAI_ADMIN_EMAIL),
   };
+}
+
+function publicUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(value)) throw new ConfigError(`PUBLIC_URL must be an http(s) origin without query, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+function oaiAdminEmail(value: string | undefined): string {
+  const v = value || 'thuvien@binhdinh.gov.vn';
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(v)) throw new ConfigError(`OAI_ADMIN_EMAIL must be an e-mail address, got "${v}"`);
+  return v;
 }
 
 /** Temp folder that the `postgres` OS user can reach when we run as root. */

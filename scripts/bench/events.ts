@@ -333,7 +333,10 @@ async function topStatements(url: string, n: number): Promise<void> {
 }
 
 async function resetStatements(url: string): Promise<void> {
-  await withClient(url, (c) => c.query('select pg_stat_statements_reset()').catch(() => undefined));
+  await withClient(url, async (c) => {
+    await c.query('create extension if not exists pg_stat_statements').catch(() => undefined);
+    await c.query('select pg_stat_statements_reset()').catch(() => undefined);
+  });
 }
 
 async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {

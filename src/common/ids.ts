@@ -1,7 +1,8 @@
 import { badInput } from './errors';
 
 /** Types that have global ids; `node(id)` resolves each of them. */
-export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount' | 'Patron' | 'Loan' | 'Hold' | 'Transit' | 'IllRequest';
+export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount' | 'Patron' | 'Loan' | 'Hold' | 'Transit' | 'IllRequest'
+  | 'EResource' | 'EResourceFile' | 'DigitalLoan' | 'Agency';
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'Library',
   'BibliographicRecord',
@@ -12,6 +13,10 @@ const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'Hold',
   'Transit',
   'IllRequest',
+  'EResource',
+  'EResourceFile',
+  'DigitalLoan',
+  'Agency',
 ]);
 
 /** Opaque global id: base64url of `Type:localId`. Clients must not parse it. */

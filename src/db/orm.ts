@@ -14,9 +14,10 @@ import { Transit } from '../modules/circulation/transit.entity';
 import { OutboxEvent } from '../modules/events/event.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { IllRequest } from '../modules/sharing/ill-request.entity';
+import { ERESOURCE_ENTITIES } from '../modules/eresources/eresource.entity';
 import { countStatement } from './sql-stats';
 
-export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry, Patron, Loan, Hold, Transit, OutboxEvent, IllRequest];
+export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry, Patron, Loan, Hold, Transit, OutboxEvent, IllRequest, ...ERESOURCE_ENTITIES];
 
 export interface OrmOptions {
   url: string;

@@ -8,10 +8,17 @@ import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
 import { createCirculationLoaders } from '../modules/circulation/circulation.loaders';
 import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
 import { createSharingLoaders } from '../modules/sharing/sharing.loaders';
+import { createEResourceLoaders } from '../modules/eresources/eresources.loaders';
 
 export function createLoaders(em: EntityManager) {
   const libraries = createLibraryLoaders(em);
-  return { ...libraries, ...createCatalogLoaders(em), ...createCirculationLoaders(em), ...createSharingLoaders(em, libraries.libraryById) };
+  return {
+    ...libraries,
+    ...createCatalogLoaders(em),
+    ...createCirculationLoaders(em),
+    ...createSharingLoaders(em, libraries.libraryById),
+    ...createEResourceLoaders(em),
+  };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -18,6 +18,7 @@ import { Viewer } from '../modules/auth/viewer';
 import type { EventHub } from '../modules/events/event-hub';
 import { Context, buildContext } from './context';
 import { graphiqlAssets, graphiqlHtml } from './graphiql';
+import { mountEResourceRoutes } from './eresources-http';
 
 export interface HttpServerDeps {
   config: Config;
@@ -180,6 +181,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
       res.status(503).json({ status: 'unavailable' });
     }
   });
+
+  mountEResourceRoutes(app, { config, logger, orm, events, viewerOf: (auth) => viewerFrom(tokens, auth) });
 
   app.use('/graphiql', graphiqlAssets());
   app.get('/graphql', (req, res, next) => {

@@ -23,6 +23,7 @@ import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
 import { IllRequest } from '../modules/sharing/ill-request.entity';
 import { sharingResolvers } from '../modules/sharing/sharing.resolver';
+import { ERESOURCE_RESOLVERS, eResourceTypeName } from '../modules/eresources/eresources.node';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
 function nodeTypeName(value: unknown): string | undefined {
@@ -35,7 +36,7 @@ function nodeTypeName(value: unknown): string | undefined {
   if (value instanceof Hold) return 'Hold';
   if (value instanceof Transit) return 'Transit';
   if (value instanceof IllRequest) return 'IllRequest';
-  return undefined;
+  return eResourceTypeName(value);
 }
 
 export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
@@ -56,6 +57,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       PolicyResolver,
       EventsResolver,
       ...sharingResolvers,
+      ...ERESOURCE_RESOLVERS,
     ],
     orphanedTypes: [MeType, AuthPayload],
     // every subscription brings its own `subscribe` (the outbox stream); type-graphql still wants a PubSub

@@ -25,6 +25,13 @@ export default async function globalSetup(): Promise<void> {
     serverUrl = pg.url;
     (globalThis as Record<string, unknown>).__SHELFNET_PG__ = pg;
     state.embedded = true;
+    // no autovacuum in the throwaway cluster: whether a template has planner statistics must not depend on how long
+    // the run has lasted (search plans change with them); tests that need statistics run ANALYZE themselves
+    const c = new Client({ connectionString: serverUrl });
+    await c.connect();
+    await c.query('alter system set autovacuum = off');
+    await c.query('select pg_reload_conf()');
+    await c.end();
   }
   const prefix = `sn_${process.pid}`;
   const admin = new Client({ connectionString: serverUrl });

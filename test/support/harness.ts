@@ -204,3 +204,47 @@ export function withDb(url: string, db: string): string {
   u.pathname = `/${db}`;
   return u.toString();
 }
+
+/** The JSON answer of POST /files (the digital library's upload endpoint). */
+export interface UploadAnswer {
+  status: number;
+  body: {
+    id?: string;
+    sha256?: string;
+    size?: number;
+    contentType?: string;
+    filename?: string;
+    duplicate?: boolean;
+    errors?: { message: string; extensions: { code: string } }[];
+  };
+}
+
+/** Uploads bytes as a browser form would (multipart/form-data, one part named "file"). */
+export async function uploadFile(server: TestServer, token: string | null, bytes: Uint8Array, filename: string, type = 'application/octet-stream'): Promise<UploadAnswer> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type }), filename);
+  const res = await fetch(`http://127.0.0.1:${server.port}/files`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
+  const text = await res.text();
+  let body: UploadAnswer['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { errors: [{ message: text, extensions: { code: 'NOT_JSON' } }] };
+  }
+  return { status: res.status, body };
+}
+
+/** Polls `check` (every 200 ms, at most `timeoutMs`) until it returns a value that is not undefined. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -5,9 +5,11 @@ export enum StaffRole {
   LIBRARIAN = 'LIBRARIAN',
   LIBRARY_ADMIN = 'LIBRARY_ADMIN',
   NETWORK_ADMIN = 'NETWORK_ADMIN',
+  /** Staff of a contributing agency (a government department): submits documents to the digital library. */
+  CONTRIBUTOR = 'CONTRIBUTOR',
 }
 
-/** A staff account. LIBRARIAN and LIBRARY_ADMIN belong to one library; NETWORK_ADMIN to none. */
+/** A staff account. LIBRARIAN and LIBRARY_ADMIN belong to one library; NETWORK_ADMIN to none; CONTRIBUTOR to an agency. */
 @Entity({ tableName: 'accounts' })
 export class Account {
   @PrimaryKey({ type: new BigIntType('number') })
@@ -27,6 +29,10 @@ export class Account {
 
   @ManyToOne(() => Library, { nullable: true, fieldName: 'library_id', ref: false })
   library: Library | null = null;
+
+  /** CONTRIBUTOR accounts: their agency (see the digital library, `agencies`). */
+  @Property({ type: new BigIntType('number'), fieldName: 'agency_id', nullable: true })
+  agencyId: number | null = null;
 
   @Property({ type: 'boolean' })
   active = true;

@@ -34,7 +34,7 @@ export class AuthService {
 
   /** The viewer's own account (null for anonymous). */
   async me(ctx: Context): Promise<Account | null> {
-    if (!ctx.viewer.isStaff || ctx.viewer.accountId === null) return null;
+    if (!(ctx.viewer.isStaff || ctx.viewer.isContributor) || ctx.viewer.accountId === null) return null;
     return ctx.em.findOne(Account, { id: ctx.viewer.accountId });
   }
 }

@@ -10,6 +10,7 @@ registerEnumType(StaffRole, {
     LIBRARIAN: { description: 'Desk and cataloguing work for one library.' },
     LIBRARY_ADMIN: { description: 'Runs one library.' },
     NETWORK_ADMIN: { description: 'Runs the whole network.' },
+    CONTRIBUTOR: { description: 'Works for a contributing agency: submits documents to the digital library, nothing else.' },
   },
 });
 

@@ -32,8 +32,14 @@ export class Viewer {
     return this.kind !== 'ANONYMOUS';
   }
 
+  /** Library staff (a CONTRIBUTOR signs in like staff but is not library staff). */
   get isStaff(): boolean {
-    return this.kind === 'STAFF';
+    return this.kind === 'STAFF' && this.role !== StaffRole.CONTRIBUTOR;
+  }
+
+  /** An account of a contributing agency (digital library intake). */
+  get isContributor(): boolean {
+    return this.kind === 'STAFF' && this.role === StaffRole.CONTRIBUTOR;
   }
 
   get isNetworkAdmin(): boolean {

@@ -9,6 +9,8 @@ export interface HoldingsRow {
   libraryId: number;
   total: number;
   available: number;
+  /** Published e-resources of the record owned by the library (digital library). */
+  online: number;
 }
 
 export interface ItemsPageKey {
@@ -47,13 +49,13 @@ export function createCatalogLoaders(em: EntityManager) {
     return codes.map((c) => map.get(c) ?? null);
   });
 
-  /** Holdings summary (libraries with at least one copy that is not withdrawn), by record. */
+  /** Holdings summary (libraries with at least one copy that is not withdrawn, or online), by record. */
   const holdingsByRecord = new DataLoader<number, HoldingsRow[]>(async (ids) => {
-    const rows = await query<{ record_id: string; library_id: string; total: number; available: number }>(
+    const rows = await query<{ record_id: string; library_id: string; total: number; available: number; online: number }>(
       em,
-      `select h.record_id, h.library_id, h.total, h.available
+      `select h.record_id, h.library_id, h.total, h.available, h.online
          from record_holdings h join libraries l on l.id = h.library_id
-        where h.record_id = any(?) and h.total > 0
+        where h.record_id = any(?) and (h.total > 0 or h.online > 0)
         order by h.record_id, l.code`,
       [pgArray(em, ids, 'bigint')],
     );
@@ -61,7 +63,7 @@ export function createCatalogLoaders(em: EntityManager) {
     for (const r of rows) {
       const id = Number(r.record_id);
       const list = map.get(id) ?? [];
-      list.push({ recordId: id, libraryId: Number(r.library_id), total: r.total, available: r.available });
+      list.push({ recordId: id, libraryId: Number(r.library_id), total: r.total, available: r.available, online: r.online });
       map.set(id, list);
     }
     return ids.map((id) => map.get(id) ?? []);

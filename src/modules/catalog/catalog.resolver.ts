@@ -75,6 +75,7 @@ interface HoldingsValue {
   libraryId: number;
   totalCount: number;
   availableCount: number;
+  onlineCount: number;
 }
 
 @Resolver(() => RecordType)
@@ -109,10 +110,10 @@ export class RecordResolver {
     return toGlobalId('BibliographicRecord', r.id);
   }
 
-  @FieldResolver(() => [LibraryHoldingsType], { description: 'Libraries holding copies, by library code.' })
+  @FieldResolver(() => [LibraryHoldingsType], { description: 'Libraries holding copies or offering it online, by library code.' })
   async holdings(@Root() r: BibliographicRecord, @Ctx() ctx: Context): Promise<HoldingsValue[]> {
     const rows = await ctx.loaders.holdingsByRecord.load(r.id);
-    return rows.map((h) => ({ recordId: h.recordId, libraryId: h.libraryId, totalCount: h.total, availableCount: h.available }));
+    return rows.map((h) => ({ recordId: h.recordId, libraryId: h.libraryId, totalCount: h.total, availableCount: h.available, onlineCount: h.online }));
   }
 
   @FieldResolver(() => Int, { description: 'Copies on the shelf now, network-wide.' })
@@ -125,7 +126,7 @@ export class RecordResolver {
     return (await ctx.loaders.holdingsByRecord.load(r.id)).reduce((n, h) => n + h.total, 0);
   }
 
-  @FieldResolver(() => Int, { description: 'Number of libraries holding a copy.' })
+  @FieldResolver(() => Int, { description: 'Number of libraries holding a copy or offering it online.' })
   async libraryCount(@Root() r: BibliographicRecord, @Ctx() ctx: Context) {
     return (await ctx.loaders.holdingsByRecord.load(r.id)).length;
   }

@@ -5,6 +5,7 @@ import { PageInfo, connectionType } from '../../common/pagination';
 import { LibraryType } from '../libraries/library.types';
 import { ItemStatus } from './item.entity';
 import { RecordFormat } from './record.entity';
+import { CatalogAccess, CatalogAccessFacet } from '../eresources/eresources.types';
 
 registerEnumType(RecordFormat, {
   name: 'RecordFormat',
@@ -144,6 +145,9 @@ export class LibraryHoldingsType {
 
   @Field(() => Int, { description: 'Copies on the shelf now (status AVAILABLE).' })
   availableCount!: number;
+
+  @Field(() => Int, { description: 'Published e-resources of this record the library offers online (digital library).' })
+  onlineCount!: number;
 }
 
 @ObjectType('LibraryFacet', { description: 'Number of matching records a library holds.' })
@@ -186,6 +190,9 @@ export class SearchFacets {
 
   @Field(() => [LanguageFacet], { description: 'By language.' })
   languages!: LanguageFacet[];
+
+  @Field(() => [CatalogAccessFacet], { description: 'Books and other copies on shelves (PHYSICAL) versus online items of the digital library (ONLINE).' })
+  access!: CatalogAccessFacet[];
 }
 
 @ObjectType('CatalogSearchEdge', { description: 'A search hit.' })
@@ -244,6 +251,9 @@ export class CatalogFilter {
     description: 'Only records with a copy on the shelf now (in `libraryCodes` when given).',
   })
   availableOnly?: boolean | null;
+
+  @Field(() => [CatalogAccess], { nullable: true, description: 'Only records usable this way: PHYSICAL (copies held) or ONLINE (digital library).' })
+  access?: CatalogAccess[] | null;
 }
 
 @InputType({ description: 'A contributor of a record.' })

@@ -17,6 +17,7 @@ export interface CatalogSearchFilter {
   yearFrom?: number | null;
   yearTo?: number | null;
   availableOnly?: boolean | null;
+  access?: ('PHYSICAL' | 'ONLINE')[] | null;
 }
 
 export interface SearchHit {
@@ -28,6 +29,7 @@ export interface SearchFacetsResult {
   libraries: { library: Library; count: number }[];
   formats: { format: RecordFormat; count: number }[];
   languages: { language: string | null; count: number }[];
+  access: { access: 'PHYSICAL' | 'ONLINE'; count: number }[];
 }
 
 export interface SearchResult extends Page<BibliographicRecord> {
@@ -322,6 +324,11 @@ export class SearchService {
       }
       where.push(`exists (select 1 from record_holdings h where ${conds.join(' and ')})`);
     }
+    if (f.access?.length) {
+      // digital library: PHYSICAL = copies held, ONLINE = published e-resources (record_holdings.online)
+      const modes = [...new Set(f.access)].map((a) => (a === 'ONLINE' ? 'h.online > 0' : 'h.total > 0'));
+      where.push(`exists (select 1 from record_holdings h where h.record_id = r.id and (${modes.join(' or ')}))`);
+    }
     return { where, params };
   }
 
@@ -337,7 +344,9 @@ export class SearchService {
     // broad: a repeatable page sample sized to hold about FACET_SAMPLE matches, scaled up
     // ... and reading at most about SAMPLE_ROWS rows, whatever the estimate
     const rowsCap = lexemeStats.catalogRows > 0 ? (100 * SAMPLE_ROWS) / lexemeStats.catalogRows : 100;
-    const percent = mode.kind === 'broad' ? Math.min(100, rowsCap, Math.max(0.2, (100 * FACET_SAMPLE) / mode.estimate)) : 100;
+    // (the estimate never exceeds the catalog: a guarded broad query on a small catalog reads all of it, not an empty sample)
+    const matches = lexemeStats.catalogRows > 0 ? Math.min(mode.kind === 'broad' ? mode.estimate : 0, lexemeStats.catalogRows) : mode.kind === 'broad' ? mode.estimate : 0;
+    const percent = mode.kind === 'broad' ? Math.min(100, rowsCap, Math.max(0.2, (100 * FACET_SAMPLE) / Math.max(1, matches))) : 100;
     const sample = percent < 100 ? `tablesample system (${percent.toFixed(4)}) repeatable (7)` : '';
     const bindings = [
       ...(mode.kind === 'text' || mode.kind === 'broad' ? [mode.q] : []),
@@ -352,7 +361,12 @@ export class SearchService {
        union all select 'format', format, count(*) from m group by format
        union all select 'language', language, count(*) from m group by language
        union all select 'library', h.library_id::text, count(*)
-                   from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id`,
+                   from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id
+       union all select 'access', a.k, count(*) from m
+                   cross join lateral (select case when h.total > 0 then 'PHYSICAL' else 'ONLINE' end k from record_holdings h
+                                        where h.record_id = m.id and (h.total > 0 or h.online > 0)
+                                       union select 'ONLINE' from record_holdings h where h.record_id = m.id and h.online > 0) a
+                  group by a.k`,
       bindings,
     );
     const scale = (n: number) => (percent < 100 ? Math.round((n * 100) / percent) : n);
@@ -360,11 +374,13 @@ export class SearchService {
     const formats: SearchFacetsResult['formats'] = [];
     const languages: SearchFacetsResult['languages'] = [];
     const libraryCounts: { id: number; count: number }[] = [];
+    const access: SearchFacetsResult['access'] = [];
     for (const r of rows) {
       const n = scale(Number(r.n));
       if (r.k === 'total') total = n;
       else if (r.k === 'format') formats.push({ format: r.v as RecordFormat, count: n });
       else if (r.k === 'language') languages.push({ language: r.v, count: n });
+      else if (r.k === 'access') access.push({ access: r.v as 'PHYSICAL' | 'ONLINE', count: n });
       else libraryCounts.push({ id: Number(r.v), count: n });
     }
     const libs = await ctx.loaders.libraryById.loadMany(libraryCounts.map((l) => l.id));
@@ -376,7 +392,7 @@ export class SearchService {
     return {
       total,
       exact: percent >= 100,
-      facets: { libraries, formats: formats.sort(byCount), languages: languages.sort(byCount) },
+      facets: { libraries, formats: formats.sort(byCount), languages: languages.sort(byCount), access: access.sort(byCount) },
     };
   }
 }

@@ -6,6 +6,7 @@ import { Viewer } from '../auth/viewer';
 import { audit } from '../audit/audit.service';
 import { lockItemByBarcode, routeFreeItem } from './routing';
 import { illOverdue, illTimeouts } from '../sharing/ill.jobs';
+import { ERESOURCE_JOBS } from '../eresources/eresources.jobs';
 
 /** Advisory-lock namespace of Shelfnet's jobs (first key of pg_try_advisory_xact_lock). */
 const LOCK_NAMESPACE = 0x5348454c; // 'SHEL'
@@ -144,6 +145,7 @@ export const JOBS: { name: string; key: number; run: Job }[] = [
   { name: 'purgeEvents', key: 4, run: purgeEvents },
   { name: 'illTimeouts', key: 5, run: illTimeouts },
   { name: 'illOverdue', key: 6, run: illOverdue },
+  ...ERESOURCE_JOBS,
 ];
 
 /** Runs every job once (each under its own lock and transaction). */

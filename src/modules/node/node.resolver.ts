@@ -9,6 +9,7 @@ import { Hold } from '../circulation/hold.entity';
 import { Loan } from '../circulation/loan.entity';
 import { Transit } from '../circulation/transit.entity';
 import { illRequestsService } from '../sharing/ill-requests.service';
+import { eResourceNode } from '../eresources/eresources.node';
 
 @Resolver()
 export class NodeResolver {
@@ -42,6 +43,11 @@ export class NodeResolver {
       }
       case 'IllRequest':
         return illRequestsService.visible(ctx, local);
+      case 'EResource':
+      case 'EResourceFile':
+      case 'DigitalLoan':
+      case 'Agency':
+        return eResourceNode(ctx, type, local);
     }
   }
 }
