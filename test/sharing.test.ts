@@ -6,6 +6,10 @@ import {
   IllCheckInReturnedDocument,
   IllCreateDocument,
   IllDeliverDocument,
+  IllDeliverEResourceDocument,
+  IllDeliveredDocument,
+  IllMakeEResourceDocument,
+  IllPublishEResourceDocument,
   IllDeskCheckinDocument,
   IllDeskReceiveDocument,
   IllGetDocument,
@@ -385,6 +389,27 @@ describe('answers, the rota moving on, and the end of it', () => {
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'url' });
     const done = data(await api.gql(IllDeliverDocument, { id, url: 'https://thuvien.binhdinh.gov.vn/so-hoa/ban-sao-45-60.pdf' }, { token: tokens['librarian.bdi-pl'] })).deliverIllCopy;
     expect(done).toMatchObject({ requesterState: 'COMPLETED', supplierState: 'COPY_COMPLETED', iso18626Status: 'CopyCompleted', deliveryUrl: 'https://thuvien.binhdinh.gov.vn/so-hoa/ban-sao-45-60.pdf' });
+  });
+
+  test('COPY: the scan may be an e-resource of the digital library; a draft one is refused', async () => {
+    const t = await title({ 'BDI-PL': 1 });
+    const id = (await create(tokens['librarian.bdi-ts'], { recordId: t.recordId, serviceType: 'COPY', citation: { title: 'x', pages: '1-9' } })).id!;
+    const made = data(
+      await api.gql(IllMakeEResourceDocument, { input: { kind: 'DIGITISED' as never, description: { title: 'Bản sao trang 1-9' }, externalUrl: 'https://thuvien.binhdinh.gov.vn/so-hoa/ban-sao.pdf' } as never }, { token: tokens['librarian.bdi-pl'] }),
+    ).createEResource as { __typename: string; id: string };
+    expect(made.__typename).toBe('EResource');
+    const draft = data(await api.gql(IllDeliverEResourceDocument, { id, eResourceId: made.id }, { token: tokens['librarian.bdi-pl'] })).deliverIllCopy;
+    expect(draft).toMatchObject({ errorCode: 'ERESOURCE_NOT_FOUND' });
+    expect(data(await api.gql(IllPublishEResourceDocument, { id: made.id }, { token: tokens['librarian.bdi-pl'] })).publishEResource).toMatchObject({ status: 'PUBLISHED' });
+    const both = await api.gql(IllDeliverDocument, { id, url: 'https://example.org/x.pdf' }, { token: tokens['librarian.bdi-pl'] });
+    expect(both.data!.deliverIllCopy).toMatchObject({ __typename: 'IllRequest' });
+    // a second delivery of a completed request is not allowed
+    const again = data(await api.gql(IllDeliverEResourceDocument, { id, eResourceId: made.id }, { token: tokens['librarian.bdi-pl'] })).deliverIllCopy;
+    expect(again).toMatchObject({ errorCode: 'ILLEGAL_TRANSITION' });
+    const other = (await create(tokens['librarian.bdi-ts'], { recordId: (await title({ 'BDI-PL': 1 })).recordId, serviceType: 'COPY' })).id!;
+    const done = data(await api.gql(IllDeliverEResourceDocument, { id: other, eResourceId: made.id }, { token: tokens['librarian.bdi-pl'] })).deliverIllCopy;
+    expect(done).toMatchObject({ requesterState: 'COMPLETED', supplierState: 'COPY_COMPLETED', deliveryUrl: null, deliveredEResource: { id: made.id, title: 'Bản sao trang 1-9' } });
+    expect(data(await api.gql(IllDeliveredDocument, { id: other }, { token: tokens['librarian.bdi-ts'] })).illRequest).toEqual({ deliveredEResource: { id: made.id, title: 'Bản sao trang 1-9' } });
   });
 
   test('a citation not in the catalog goes to the lenders named; with an ISBN of a record, the record is used', async () => {

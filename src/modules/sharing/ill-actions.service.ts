@@ -12,6 +12,9 @@ import { policySql } from '../circulation/policy';
 import { LockedItem, lockItemByBarcode, lockItemWhere, routeFreeItem, setItemStatus, startTransit } from '../circulation/routing';
 import { IllRequest } from './ill-request.entity';
 import { illRequestsService } from './ill-requests.service';
+import { eResourcesService } from '../eresources/eresources.service';
+import { EResourceStatus } from '../eresources/eresource.entity';
+import { EResourceNotFoundError } from '../eresources/eresources.types';
 import { completeReturn, lendToRequester, releaseCopy } from './ill-circulation';
 import { Step, advanceRota, commitStep, factsOf, lockRequest, roleOf, viewerActions, wasAsked } from './ill.core';
 import { IllAction, IllSide, IllState, PATRON_ACTIONS, RotaOutcome, TRANSITIONS, Transition, transitionFor } from './ill.state-machine';
@@ -196,16 +199,29 @@ export class IllActionsService {
     );
   }
 
-  /** Lender: delivers the copy (scan) online; the request is complete. */
-  deliverCopy(ctx: Context, gid: string, rawUrl: string, rawNote?: string | null) {
-    const url = requireText(rawUrl, { field: 'url', max: 2000 });
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw badInput('url is not a URL', 'url');
+  /**
+   * Lender: delivers the copy (scan) online, as a link or as an e-resource of the digital library
+   * (published, so the borrower opens it under its access policy); the request is complete.
+   */
+  async deliverCopy(ctx: Context, gid: string, rawUrl: string | null | undefined, eResourceGid: string | null | undefined, rawNote?: string | null) {
+    if ((rawUrl ? 1 : 0) + (eResourceGid ? 1 : 0) !== 1) throw badInput('give exactly one of url and eResourceId', 'url');
+    let url: string | null = null;
+    let eResourceId: number | null = null;
+    if (rawUrl) {
+      let parsed: URL;
+      try {
+        parsed = new URL(requireText(rawUrl, { field: 'url', max: 2000 }));
+      } catch (err) {
+        if (err instanceof Error && 'extensions' in err) throw err;
+        throw badInput('url is not a URL', 'url');
+      }
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badInput('url must be http or https', 'url');
+      url = parsed.toString();
+    } else {
+      eResourceId = decodeIdOf('EResource', eResourceGid!, 'eResourceId');
+      const r = await eResourcesService.get(ctx, eResourceId);
+      if (!r || r.status !== EResourceStatus.PUBLISHED) return new EResourceNotFoundError();
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badInput('url must be http or https', 'url');
     const n = note(rawNote);
     return this.act(ctx, gid, IllAction.DELIVER_COPY, async (em, req, t, side) => {
       return this.step(ctx, em, req, {
@@ -214,13 +230,14 @@ export class IllActionsService {
         note: n,
         rota: 'SUPPLIED',
         set: [
-          ['delivery_url', '?', parsed.toString()],
+          ['delivery_url', '?', url],
+          ['delivery_eresource_id', '?', eResourceId],
           ['shipped_at', 'now()'],
           ['received_at', 'now()'],
           ['closed_at', 'now()'],
           ['answer_due_at', 'null'],
         ],
-        data: { deliveryUrl: parsed.toString() },
+        data: { deliveryUrl: url, eResourceId },
       });
     });
   }

@@ -91,6 +91,10 @@ export class IllRequest {
   @Property({ type: 'text', nullable: true })
   deliveryUrl: string | null = null;
 
+  /** The digital library's e-resource delivered as the copy (COPY service). */
+  @Property({ type: new BigIntType('number'), fieldName: 'delivery_eresource_id', nullable: true })
+  deliveryEResourceId: number | null = null;
+
   @Property({ type: new BigIntType('number'), fieldName: 'created_by_account_id', nullable: true })
   createdByAccountId: number | null = null;
 

@@ -7,7 +7,7 @@ import { IllAction, IllSide, IllState, RequestFacts, Transition, allowedActions 
 const COLUMNS = [
   'id', 'requesting_library_id', 'pickup_library_id', 'patron_id', 'record_id', 'citation', 'service_type', 'needed_by', 'notes',
   'requester_state', 'supplier_state', 'lender_id', 'rota_position', 'answer_due_at', 'conditions_note', 'conditions_cost_vnd',
-  'item_id', 'due_at', 'loan_id', 'renewal_requested_at', 'renewal_note', 'renewals', 'delivery_url', 'created_by_account_id',
+  'item_id', 'due_at', 'loan_id', 'renewal_requested_at', 'renewal_note', 'renewals', 'delivery_url', 'delivery_eresource_id', 'created_by_account_id',
   'created_by_patron_id', 'created_at', 'updated_at', 'shipped_at', 'received_at', 'return_shipped_at', 'closed_at',
 ];
 

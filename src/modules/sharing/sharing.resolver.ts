@@ -12,6 +12,8 @@ import { eventStream } from '../events/events.resolver';
 import { LibraryType } from '../libraries/library.types';
 import { PatronBlockedError, PatronExpiredError, PatronNotFoundError, PatronType } from '../patrons/patron.types';
 import { illActionsService } from './ill-actions.service';
+import { eResourcesService } from '../eresources/eresources.service';
+import { EResourceNotFoundError, EResourceType } from '../eresources/eresources.types';
 import { IllRequest } from './ill-request.entity';
 import { illRequestsService } from './ill-requests.service';
 import { illStatisticsService } from './ill-statistics.service';
@@ -60,6 +62,12 @@ export const IllItemActionResult = resultUnion('IllItemActionResult', 'The reque
   IllRequestNotFoundError,
   IllegalTransitionError,
   ItemNotFoundError,
+  NotPermittedError,
+]);
+export const DeliverIllCopyResult = resultUnion('DeliverIllCopyResult', 'The completed request, or why the copy could not be delivered.', { entity: IllRequest, type: IllRequestType }, [
+  IllRequestNotFoundError,
+  IllegalTransitionError,
+  EResourceNotFoundError,
   NotPermittedError,
 ]);
 export const ShipIllItemResult = resultUnion('ShipIllItemResult', 'The request with its copy on the way, or why the copy could not be sent.', { entity: IllRequest, type: IllRequestType }, [
@@ -128,14 +136,19 @@ export class IllRequestResolver {
     return illActionsService.ship(ctx, id, barcode, dueAt);
   }
 
-  @Mutation(() => IllActionResult, { description: 'Lender: delivers the copy (scan) online (COPY service); the request is complete.' })
+  @Mutation(() => DeliverIllCopyResult, {
+    description:
+      'Lender: delivers the copy (scan) online (COPY service), as a link or as a published e-resource of the digital library (the borrower ' +
+      'opens it under its access policy); the request is complete.',
+  })
   deliverIllCopy(
     @Ctx() ctx: Context,
     @Arg('requestId', () => ID, ID_ARG) id: string,
-    @Arg('url', () => String, { description: 'Where the borrower fetches the copy (http or https), e.g. a digital-library file link.' }) url: string,
+    @Arg('url', () => String, { nullable: true, description: 'Where the borrower fetches the copy (http or https). Give this or eResourceId.' }) url: string | null,
+    @Arg('eResourceId', () => ID, { nullable: true, description: 'A published e-resource holding the copy. Give this or url.' }) eResourceId: string | null,
     @Arg('note', () => String, NOTE_ARG) note: string | null,
   ) {
-    return illActionsService.deliverCopy(ctx, id, url, note);
+    return illActionsService.deliverCopy(ctx, id, url, eResourceId, note);
   }
 
   @Mutation(() => IllItemActionResult, { description: "Borrower: the copy arrived. It is checked in and lent to the reader (or the library) with the lender's due date." })
@@ -296,6 +309,11 @@ export class IllRequestResolver {
   @FieldResolver(() => ItemType, { nullable: true, description: 'The copy sent (once shipped).' })
   item(@Root() r: IllRequest, @Ctx() ctx: Context) {
     return r.itemId === null ? null : ctx.loaders.itemById.load(r.itemId);
+  }
+
+  @FieldResolver(() => EResourceType, { nullable: true, description: 'The e-resource delivered as the copy (COPY service), when the viewer may see it.' })
+  deliveredEResource(@Root() r: IllRequest, @Ctx() ctx: Context) {
+    return r.deliveryEResourceId === null ? null : eResourcesService.get(ctx, r.deliveryEResourceId);
   }
 
   @FieldResolver(() => Boolean, { description: 'The borrower asked for a renewal the lender has not answered yet.' })
