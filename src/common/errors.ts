@@ -33,6 +33,10 @@ export enum ErrorCode {
   DUPLICATE_HOLD = 'DUPLICATE_HOLD',
   HOLD_NOT_FOUND = 'HOLD_NOT_FOUND',
   HOLD_NOT_CHANGEABLE = 'HOLD_NOT_CHANGEABLE',
+  // security (issue 6)
+  TOO_MANY_ATTEMPTS = 'TOO_MANY_ATTEMPTS',
+  INVALID_REFRESH_TOKEN = 'INVALID_REFRESH_TOKEN',
+  API_CLIENT_NOT_FOUND = 'API_CLIENT_NOT_FOUND',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -68,6 +72,9 @@ registerEnumType(ErrorCode, {
     DUPLICATE_HOLD: { description: 'The patron already waits for this title.' },
     HOLD_NOT_FOUND: { description: 'No hold has this id (or it is not visible to you).' },
     HOLD_NOT_CHANGEABLE: { description: 'The hold is not in a state that allows this change.' },
+    TOO_MANY_ATTEMPTS: { description: 'Too many failed sign-ins: wait `retryAfterSeconds` before trying again.' },
+    INVALID_REFRESH_TOKEN: { description: 'The refresh token is unknown, expired, revoked or already used: sign in again.' },
+    API_CLIENT_NOT_FOUND: { description: 'No API client has this id (or it is not visible to you).' },
   },
 });
 
@@ -81,7 +88,7 @@ export abstract class ErrorResult {
 }
 
 /** Codes of thrown errors (`extensions.code`). */
-export type ThrownCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+export type ThrownCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR' | 'RATE_LIMITED' | 'TIMEOUT';
 
 export function badInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });

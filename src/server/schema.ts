@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
+import { AuditResolver } from '../modules/audit/audit.resolver';
 import { Account } from '../modules/auth/account.entity';
 import { AuthService } from '../modules/auth/auth.service';
 import { authResolvers } from '../modules/auth/auth.resolver';
@@ -21,6 +22,7 @@ import { EventsResolver } from '../modules/events/events.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
+import { applyPermissions } from './security/permission-guard';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
 function nodeTypeName(value: unknown): string | undefined {
@@ -44,7 +46,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       ItemResolver,
       NodeResolver,
       ...authResolvers(auth),
-      ...patronResolvers(auth.tokens),
+      ...patronResolvers(auth),
       LoanResolver,
       HoldResolver,
       TransitResolver,
@@ -52,6 +54,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       MeResolver,
       PolicyResolver,
       EventsResolver,
+      AuditResolver,
     ],
     orphanedTypes: [MeType, AuthPayload],
     // every subscription brings its own `subscribe` (the outbox stream); type-graphql still wants a PubSub
@@ -70,5 +73,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
   // type-graphql resolves interfaces by GraphQL class; our resolvers return entities
   const node = schema.getType('Node') as unknown as { resolveType: (v: unknown) => string | undefined };
   node.resolveType = nodeTypeName;
+  // who may use what: src/modules/auth/permissions.ts
+  applyPermissions(schema);
   return schema;
 }
