@@ -63,18 +63,19 @@ create index login_attempts_address_idx on login_attempts (client_address, at) w
 create index login_attempts_at_idx on login_attempts (at);
 
 alter table audit_log add column actor_api_client_id bigint references api_clients(id);
--- auditLog pages newest first by id, filtered by library, action or actor
-create index audit_log_library_id_idx on audit_log (library_id, id desc);
-create index audit_log_action_id_idx on audit_log (action, id desc);
-create index audit_log_actor_account_idx on audit_log (actor_account_id, id desc) where actor_account_id is not null;
-create index audit_log_actor_patron_idx on audit_log (actor_patron_id, id desc) where actor_patron_id is not null;
-create index audit_log_actor_api_client_idx on audit_log (actor_api_client_id, id desc) where actor_api_client_id is not null;
+-- auditLog pages newest first (at, id), filtered by library, action or actor
+create index audit_log_library_at_idx on audit_log (library_id, at desc, id desc);
+create index audit_log_at_id_idx on audit_log (at desc, id desc);
+create index audit_log_action_at_idx on audit_log (action, at desc, id desc);
+create index audit_log_actor_account_idx on audit_log (actor_account_id, at desc, id desc) where actor_account_id is not null;
+create index audit_log_actor_patron_idx on audit_log (actor_patron_id, at desc, id desc) where actor_patron_id is not null;
+create index audit_log_actor_api_client_idx on audit_log (actor_api_client_id, at desc, id desc) where actor_api_client_id is not null;
 `);
   }
 
   override async down(): Promise<void> {
     this.addSql(`
-drop index if exists audit_log_library_id_idx, audit_log_action_id_idx, audit_log_actor_account_idx, audit_log_actor_patron_idx, audit_log_actor_api_client_idx;
+drop index if exists audit_log_library_at_idx, audit_log_at_id_idx, audit_log_action_at_idx, audit_log_actor_account_idx, audit_log_actor_patron_idx, audit_log_actor_api_client_idx;
 alter table audit_log drop column if exists actor_api_client_id;
 drop table if exists login_attempts, api_clients, refresh_tokens, auth_sessions cascade;`);
   }

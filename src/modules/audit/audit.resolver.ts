@@ -14,6 +14,7 @@ const NODE_ENTITIES = new Set<string>(['Library', 'BibliographicRecord', 'Item',
 interface AuditRow extends AuditEntryType {
   libraryId: number | null;
   seq: number;
+  key: string;
 }
 
 @Resolver(() => AuditEntryType)
@@ -61,24 +62,29 @@ export class AuditResolver {
       params.push(t);
     }
     if (cursor) {
-      if (!Number.isSafeInteger(cursor[0]) || (cursor[0] as number) < 1) throw badInput('after is not a valid cursor', 'after');
-      where.push('a.id < ?');
-      params.push(cursor[0]);
+      if (typeof cursor[0] !== 'string' || Number.isNaN(Date.parse(cursor[0])) || !Number.isSafeInteger(cursor[1]) || (cursor[1] as number) < 1) {
+        throw badInput('after is not a valid cursor', 'after');
+      }
+      where.push('(a.at, a.id) < (?::timestamptz, ?)');
+      params.push(cursor[0], cursor[1]);
     }
+    // the cursor keeps `at` to the microsecond (a JS Date would repeat or skip rows across pages)
     const rows = await query<Record<string, unknown>>(
       ctx.em,
-      `select a.*, ac.username actor_username, p.card_number actor_card, c.name actor_client
+      `select a.*, to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') at_key,
+              ac.username actor_username, p.card_number actor_card, c.name actor_client
          from audit_log a
          left join accounts ac on ac.id = a.actor_account_id
          left join patrons p on p.id = a.actor_patron_id
          left join api_clients c on c.id = a.actor_api_client_id
         ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by a.id desc limit ?`,
+        order by a.at desc, a.id desc limit ?`,
       [...params, limit + 1],
     );
     const entries: AuditRow[] = rows.map((r) => ({
       id: Buffer.from(`AuditEntry:${r.id}`, 'utf8').toString('base64url'),
       seq: Number(r.id),
+      key: String(r.at_key),
       at: new Date(r.at as string),
       action: String(r.action),
       entity: String(r.entity),
@@ -89,7 +95,7 @@ export class AuditResolver {
       after: r.after,
       libraryId: r.library_id === null ? null : Number(r.library_id),
     }));
-    return toPage(entries, limit, (e) => encodeCursor('audit', [e.seq]), (e) => e);
+    return toPage(entries, limit, (e) => encodeCursor('audit', [e.key, e.seq]), (e) => e);
   }
 
   @FieldResolver(() => LibraryType, { nullable: true, description: 'The library on whose behalf it was done (null: the network).' })

@@ -48,7 +48,9 @@ export function securityPlugin(config: Config, schema: GraphQLSchema, limiter: R
         async didResolveOperation({ document, request, operationName, contextValue }) {
           const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
           if (cost > config.maxCost) throw costError(cost, config.maxCost);
-          const state = { ...(await limiter.consume(contextValue.viewer.bucketKey(contextValue.clientAddress), Math.max(0, cost - 1))), cost };
+          // one point was taken at the door; an operation dearer than the whole bucket takes all of it
+          const take = Math.max(0, (config.rateLimitPoints > 0 ? Math.min(cost, config.rateLimitPoints) : cost) - 1);
+          const state = { ...(await limiter.consume(contextValue.viewer.bucketKey(contextValue.clientAddress), take)), cost };
           contextValue.rateLimit = state;
           if (!state.allowed) throw rateLimitedError(state);
         },

@@ -5,6 +5,7 @@ import {
   DocumentNode,
   GraphQLError,
   GraphQLSchema,
+  ValidationContext,
   ValidationRule,
   getNamedType,
   getNullableType,
@@ -26,7 +27,12 @@ export type LimitsConfig = Pick<Config, 'maxDepth' | 'maxAliases' | 'maxDirectiv
  * size by `checkDocumentSize`, the cost by `operationCost` (graphql-query-complexity).
  */
 export function validationRules(c: LimitsConfig): ValidationRule[] {
-  const common = { exposeLimits: true, propagateOnRejection: true };
+  // report, not throw: a rule that throws inside validate() would be a 500 under Apollo
+  const common = {
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+  };
   return [
     maxDepthRule({ ...common, n: c.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
     maxAliasesRule({ ...common, n: c.maxAliases }),
