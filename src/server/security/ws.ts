@@ -45,6 +45,11 @@ type Extra = {
   unwatch?: () => void;
 };
 
+/** The codes Apollo gives parse and validation errors over HTTP, so both transports answer alike. */
+function coded(e: GraphQLError, code: string): GraphQLError {
+  return e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code } });
+}
+
 /** Close codes of our own (graphql-ws uses 44xx for protocol errors; 4403 is its Forbidden). */
 export const WS_IDLE = 4000;
 
@@ -124,10 +129,10 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
         try {
           document = parse(String(body.query ?? ''), { maxTokens: config.maxTokens });
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error')];
+          return [coded(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(schema, document, rules);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
         const variables = (body.variables ?? undefined) as Record<string, unknown> | undefined;
         const operationName = (body.operationName ?? undefined) as string | undefined;
         const cost = operationCost(schema, document, variables, operationName);
