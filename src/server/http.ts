@@ -77,7 +77,12 @@ function isStatementTimeout(error: unknown): boolean {
  */
 export function makeFormatError(config: Config, logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    // graphql-js stops coercing variables after 50 errors with an error that carries no code: bad input
+    if (code === 'INTERNAL_SERVER_ERROR' && /^Too many errors processing variables/.test(formatted.message)) {
+      code = 'BAD_USER_INPUT';
+      formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+    }
     if (code === 'INTERNAL_SERVER_ERROR' && isStatementTimeout(error)) {
       logger.warn({ path: formatted.path }, 'statement timeout');
       return { message: 'The database took too long for this request and stopped it; ask for less.', locations: formatted.locations, path: formatted.path, extensions: { code: 'TIMEOUT' } };

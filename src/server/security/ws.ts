@@ -50,6 +50,18 @@ function coded(e: GraphQLError, code: string): GraphQLError {
   return e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code } });
 }
 
+const CLIENT_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
+
+/** False for a well-formed message of a type clients may not send (malformed ones are graphql-ws's to refuse). */
+function fromClient(data: unknown): boolean {
+  try {
+    const m = JSON.parse(String(data)) as { type?: unknown } | null;
+    return !(m && typeof m === 'object' && typeof m.type === 'string' && !CLIENT_TYPES.has(m.type));
+  } catch {
+    return true;
+  }
+}
+
 /** Close codes of our own (graphql-ws uses 44xx for protocol errors; 4403 is its Forbidden). */
 export const WS_IDLE = 4000;
 
@@ -70,6 +82,18 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
     for (const socket of bySession.get(sid) ?? []) socket.close(4403, 'Session ended');
   });
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => d.formatError(e.toJSON(), e));
+  // A client sending a message only the server may send (next, error, connection_ack) makes graphql-ws
+  // throw and close with 4500 Internal Error: it is the client's mistake, so 4400 like any bad message.
+  wss.on('connection', (socket: WebSocket) => {
+    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'message' && !fromClient(args[0])) {
+        socket.close(4400, 'Invalid message received');
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+  });
 
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
