@@ -59,6 +59,8 @@ async function main(): Promise<number> {
       say(JSON.stringify(findings[0], null, 2).slice(0, 4000));
       say(`shrunk counterexample: ${counterexample}`);
       say(`replay: npm run fuzz -- --runs ${runs} --seed ${seed}`);
+      say('API log, warnings and errors:');
+      say(api.tail().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-5).map((l) => l.slice(0, 1500)).join('\n'));
     } else {
       say('no finding');
     }

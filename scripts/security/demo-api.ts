@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Config } from '../../src/config';
 import { ensureDatabase } from '../../src/db/database';
@@ -27,9 +28,12 @@ export async function demoApi(life: BenchLifecycle, config: Config, name: string
   } finally {
     await orm.close(true);
   }
-  const api = await startApi(ROOT, url, path.join(config.dataDir, `${name}.log`), { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
-  life.defer(() => api.stop());
+  // deferred steps run newest first: the API stops, then its database goes, then PostgreSQL
   life.defer(() => withClient(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined));
+  const logFile = path.join(config.dataDir, `${name}.log`);
+  fs.rmSync(logFile, { force: true });
+  const api = await startApi(ROOT, url, logFile, { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+  life.defer(() => api.stop());
   return { api, url: dbUrl(serverUrl, name) };
 }
 
