@@ -81,7 +81,11 @@ describe('rate buckets', () => {
   test('defaults: 1,000 points refilling at 50/s per viewer, the budget in extensions, RATE_LIMITED with Retry-After', async () => {
     const api = await env.server({ env: DEFAULTS });
     const first = await api.gql(LimitsCheapDocument, {});
-    expect(first.extensions?.rateLimit).toEqual({ limit: 1000, remaining: 995, cost: 5 });
+    const budget = first.extensions?.rateLimit as { limit: number; remaining: number; cost: number };
+    expect(budget).toMatchObject({ limit: 1000, cost: 5 });
+    // 1,000 - 1 at the door - 4 more, give or take what refilled in between
+    expect(budget.remaining).toBeGreaterThanOrEqual(995);
+    expect(budget.remaining).toBeLessThanOrEqual(1000);
     expect(first.status).toBe(200);
     // a staff member spends their own bucket: an operation dearer than the bucket takes all of it
     const token = await api.login('librarian.bdi-pl');

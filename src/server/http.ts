@@ -18,7 +18,7 @@ import { Viewer } from '../modules/auth/viewer';
 import type { EventHub } from '../modules/events/event-hub';
 import { Context, buildContext } from './context';
 import { graphiqlAssets, graphiqlHtml } from './graphiql';
-import { SecurityContext, rateLimitedError, securityPlugin } from './security/apollo-security';
+import { SecurityContext, penalise, rateLimitedError, securityPlugin } from './security/apollo-security';
 import { corsFor, graphiqlCsp, requestTimeout, securityHeaders } from './security/http-guards';
 import { checkDocumentSize, validationRules } from './security/limits';
 import { RateLimiter, createRateLimiter } from './security/rate-limit';
@@ -214,7 +214,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
     next();
   });
 
-  const refuse = (res: express.Response, error: GraphQLError) => {
+  const refuse = (res: express.Response, error: GraphQLError, penalised?: GraphqlRequest) => {
+    if (penalised?.auth) void penalise(limiter, { viewer: penalised.auth.viewer, clientAddress: penalised.clientAddress ?? null });
     const http = (error.extensions.http ?? {}) as { status?: number; headers?: Map<string, string> };
     for (const [k, v] of http.headers ?? []) res.set(k, v);
     const { http: _h, ...extensions } = error.extensions;
@@ -224,8 +225,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
   app.use(
     '/graphql',
     requestTimeout(config.requestTimeoutMs),
-    express.json({ limit: config.maxRequestBytes }),
-    // who is asking, the door price of the rate bucket, the document's size and trust
+    // who is asking, and the door price of their bucket, before the body is read: an empty bucket
+    // costs a client a header parse, not a JSON parse of up to 1 MB
     async (req: GraphqlRequest, res, next) => {
       try {
         req.clientAddress = clientAddressOf(config, req);
@@ -237,15 +238,25 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
         }
         const door = await limiter.consume(req.auth.viewer.bucketKey(req.clientAddress), 1);
         if (!door.allowed) return refuse(res, rateLimitedError({ ...door, cost: 1 }));
+        next();
+      } catch (err) {
+        next(err);
+      }
+    },
+    express.json({ limit: config.maxRequestBytes }),
+    // the document's size and trust
+    async (req: GraphqlRequest, res, next) => {
+      try {
+        const viewer = req.auth!.viewer;
         const body = req.body as unknown;
         if (req.method === 'POST' && body && typeof body === 'object' && !Array.isArray(body)) {
           const b = body as Record<string, unknown>;
-          const refused = checkDocumentSize(b.query, config) ?? resolveTrustedDocument(b, trusted, req.auth.viewer);
-          if (refused) return refuse(res, refused);
+          const refused = checkDocumentSize(b.query, config) ?? resolveTrustedDocument(b, trusted, viewer);
+          if (refused) return refuse(res, refused, req);
         } else if (req.method === 'GET') {
           const q = { ...(req.query as Record<string, unknown>) };
-          const refused = checkDocumentSize(q.query, config) ?? (q.documentId === undefined ? resolveTrustedDocument(q, trusted, req.auth.viewer) : null);
-          if (refused) return refuse(res, refused);
+          const refused = checkDocumentSize(q.query, config) ?? (q.documentId === undefined ? resolveTrustedDocument(q, trusted, viewer) : null);
+          if (refused) return refuse(res, refused, req);
         }
         next();
       } catch (err) {

@@ -32,6 +32,17 @@ export function rateLimitedError(s: RateState): GraphQLError {
   );
 }
 
+/**
+ * Points a refused document costs (unparseable, invalid, over a limit, untrusted): refusing is cheap,
+ * but not free, and a client that keeps sending refused documents soon meets 429 at the door, where
+ * it costs least.
+ */
+export const REFUSED_COST = 50;
+
+export async function penalise(limiter: RateLimiter, c: { viewer: Viewer; clientAddress: string | null }): Promise<void> {
+  await limiter.charge(c.viewer.bucketKey(c.clientAddress), REFUSED_COST);
+}
+
 /** The remaining budget, as reported in `extensions.rateLimit` of every response. */
 export function rateLimitExtension(s: RateState): Record<string, number> {
   return { limit: s.limit, remaining: s.remaining, cost: s.cost };
@@ -45,9 +56,22 @@ export function securityPlugin(config: Config, schema: GraphQLSchema, limiter: R
   return {
     async requestDidStart() {
       return {
+        async parsingDidStart({ contextValue }) {
+          return async (err) => {
+            if (err) await penalise(limiter, contextValue);
+          };
+        },
+        async validationDidStart({ contextValue }) {
+          return async (errs) => {
+            if (errs?.length) await penalise(limiter, contextValue);
+          };
+        },
         async didResolveOperation({ document, request, operationName, contextValue }) {
           const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
-          if (cost > config.maxCost) throw costError(cost, config.maxCost);
+          if (cost > config.maxCost) {
+            await penalise(limiter, contextValue);
+            throw costError(cost, config.maxCost);
+          }
           // one point was taken at the door; an operation dearer than the whole bucket takes all of it
           const take = Math.max(0, (config.rateLimitPoints > 0 ? Math.min(cost, config.rateLimitPoints) : cost) - 1);
           const state = { ...(await limiter.consume(contextValue.viewer.bucketKey(contextValue.clientAddress), take)), cost };

@@ -17,7 +17,7 @@ import type { Authenticator } from '../../modules/auth/authenticate';
 import type { SessionService } from '../../modules/auth/sessions';
 import { Viewer } from '../../modules/auth/viewer';
 import type { Context } from '../context';
-import { rateLimitExtension, rateLimitedError } from './apollo-security';
+import { penalise, rateLimitExtension, rateLimitedError } from './apollo-security';
 import { checkDocumentSize, costError, operationCost, validationRules } from './limits';
 import type { RateLimiter } from './rate-limit';
 import { type TrustedDocuments, resolveTrustedDocument } from './trusted-documents';
@@ -147,20 +147,25 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
           return [new GraphQLError(`At most ${config.wsMaxSubscriptions} operations may run at once on one connection.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
         const body = { ...(payload as unknown as Record<string, unknown>) };
+        // a refused document costs REFUSED_COST points, as over HTTP
+        const refuse = async (errors: readonly GraphQLError[]) => {
+          await penalise(d.limiter, { viewer, clientAddress: extra.address ?? null });
+          return errors;
+        };
         const refused = checkDocumentSize(body.query, config) ?? resolveTrustedDocument(body, d.trusted, viewer);
-        if (refused) return [refused];
+        if (refused) return refuse([refused]);
         let document;
         try {
           document = parse(String(body.query ?? ''), { maxTokens: config.maxTokens });
         } catch (err) {
-          return [coded(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
+          return refuse([coded(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')]);
         }
         const errors = validate(schema, document, rules);
-        if (errors.length) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
+        if (errors.length) return refuse(errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')));
         const variables = (body.variables ?? undefined) as Record<string, unknown> | undefined;
         const operationName = (body.operationName ?? undefined) as string | undefined;
         const cost = operationCost(schema, document, variables, operationName);
-        if (cost > config.maxCost) return [costError(cost, config.maxCost)];
+        if (cost > config.maxCost) return refuse([costError(cost, config.maxCost)]);
         const state = { ...(await d.limiter.consume(viewer.bucketKey(extra.address ?? null), cost)), cost };
         if (!state.allowed) return [rateLimitedError(state)];
         const contextValue = d.buildContext(viewer, extra.address ?? null) as Context & { rateLimit?: typeof state };
