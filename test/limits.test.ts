@@ -110,6 +110,20 @@ describe('rate buckets', () => {
     expect((other.extensions!.rateLimit as { remaining: number }).remaining).toBeGreaterThan(900);
   });
 
+  test('refused documents cost 50 points each: a client that keeps sending them meets 429 at the door', async () => {
+    const api = await env.server({ env: DEFAULTS });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await api.post({ query: `{ library(code: "BDI-TS") { ${nest('parent', 20, 'code')} } }` })).status);
+    const first429 = statuses.indexOf(429);
+    // 1,000 points pay for about 20 refusals (plus what refills meanwhile)
+    expect(first429).toBeGreaterThanOrEqual(18);
+    expect(statuses.slice(0, first429).every((st) => st === 400)).toBe(true);
+    // from then on the bucket is in debt: refills pay for a refusal only now and then
+    const after = statuses.slice(first429);
+    expect(after.every((st) => st === 429 || st === 400)).toBe(true);
+    expect(after.filter((st) => st === 429).length).toBeGreaterThan(after.length / 2);
+  });
+
   const tiny = { RATE_LIMIT_POINTS: '100', RATE_LIMIT_REFILL_PER_SECOND: '1', MAX_COST: undefined };
   const spend = async (api: TestServer) => {
     // ~100 points: the dear query takes the whole bucket
