@@ -282,6 +282,15 @@ describe('login throttling and audit', () => {
     expect(seq).toEqual(['InvalidCredentialsError', 'InvalidCredentialsError', 'InvalidCredentialsError', 'TooManyAttemptsError']);
   });
 
+  test('names with NUL, control characters or lone surrogates are just wrong (found by fuzzing: they reached SQL)', async () => {
+    for (const name of ['\u0000admin', 'ad\u0007min', 'a\ud800b', '\udfff']) {
+      expect((await login(api, name, 'x', from('10.8.0.1'))).__typename).toBe('InvalidCredentialsError');
+      const p = data(await api.gql(AccessLoginPatronDocument, { cardNumber: name, pin: '1234' }, { headers: from('10.8.0.1') })).loginPatron;
+      expect(p.__typename).toBe('InvalidCredentialsError');
+    }
+    expect(api.logs.filter((l) => /"msg":"internal error"/.test(l))).toEqual([]);
+  });
+
   test('failed and successful sign-ins are in the audit log, with the address', async () => {
     await fail('librarian.bdi-ts', '10.7.0.1');
     await login(api, 'librarian.bdi-ts', DEMO_PASSWORD, from('10.7.0.1'));

@@ -29,6 +29,18 @@ export interface PatronLoginSuccess extends TokenPair {
   patron: Patron;
 }
 
+/**
+ * The name as typed, fit for a text column and jsonb (throttling and audit keep it, existing or not):
+ * at most 200 characters, no NUL or other control characters, no lone surrogates.
+ */
+function typedName(raw: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return (typeof raw === 'string' ? raw : '')
+    .trim()
+    .slice(0, 200)
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\u0000-\u001f\u007f]/g, '\ufffd');
+}
+
 const DEFAULT_THROTTLE: ThrottleSettings = { maxFailures: 5, maxFailuresPerAddress: 30, lockSeconds: 1, maxLockSeconds: 900 };
 
 /** Signing in and out: passwords and PINs, sessions with rotating refresh tokens, throttling, audit. */
@@ -50,7 +62,7 @@ export class AuthService {
    */
   async login(ctx: Context, username: string, password: string): Promise<LoginSuccess | InvalidCredentialsError | TooManyAttemptsError> {
     if (typeof password !== 'string' || password.length > 1000) throw badInput('password is too long', 'password');
-    const name = (username ?? '').trim().toLowerCase().slice(0, 200);
+    const name = typedName(username).toLowerCase();
     const address = ctx.clientAddress ?? 'unknown';
     const wait = await this.throttle.retryAfter(ctx.em, 'STAFF', name, address);
     if (wait > 0) {
@@ -88,7 +100,7 @@ export class AuthService {
   /** Patron sign-in with card number and PIN: the same sessions, throttling and audit as staff. */
   async loginPatron(ctx: Context, rawCard: string, pin: string): Promise<PatronLoginSuccess | InvalidCredentialsError | TooManyAttemptsError> {
     if (typeof pin !== 'string' || pin.length > 100) throw badInput('pin is too long', 'pin');
-    const typed = (rawCard ?? '').trim().toUpperCase().slice(0, 100);
+    const typed = typedName(rawCard).toUpperCase().slice(0, 100);
     const card = CARD.test(typed) ? typed : null;
     const address = ctx.clientAddress ?? 'unknown';
     const wait = await this.throttle.retryAfter(ctx.em, 'PATRON', typed, address);
