@@ -14,7 +14,7 @@ import { searchService } from './modules/catalog/search.service';
 import { schedulerSettings, startScheduler } from './modules/circulation/scheduler';
 import { EventHub } from './modules/events/event-hub';
 import { RunningHttpServer, startHttpServer } from './server/http';
-import { createSchema } from './server/schema';
+import { createSchema, unruledFields } from './server/schema';
 
 export interface RunningApp {
   port: number;
@@ -57,6 +57,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       maxLockSeconds: config.loginMaxLockSeconds,
     });
     const schema = await createSchema(auth);
+    if (unruledFields.length) logger.warn({ fields: unruledFields }, 'fields without a permission rule are refused to everyone (src/modules/auth/permissions.ts)');
     events = new EventHub(db.url, logger);
     await events.start();
     http = await startHttpServer({ config, logger, orm, schema, auth, events });

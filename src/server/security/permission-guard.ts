@@ -40,12 +40,14 @@ function refuse(coordinate: string, rule: Rule | undefined, viewer: Viewer, retu
  * of every root field with its rule, every field of a guarded type, and every sensitive field. Only
  * those resolvers are wrapped: big lists of other types keep their plain resolvers.
  */
-export function applyPermissions(schema: GraphQLSchema): void {
+export function applyPermissions(schema: GraphQLSchema): string[] {
+  const unruled: string[] = [];
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     if (!root) continue;
     for (const field of Object.values(root.getFields())) {
       const coordinate = `${root.name}.${field.name}`;
       const rule = OPERATIONS[coordinate];
+      if (!rule) unruled.push(coordinate);
       const named = getNamedType(field.type);
       const returnsNotPermitted = isUnionType(named) && named.getTypes().some((t) => t.name === 'NotPermittedError');
       const guard = (inner: GraphQLFieldResolver<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> =>
@@ -87,4 +89,5 @@ export function applyPermissions(schema: GraphQLSchema): void {
     field.resolve = (source, args, context, info) =>
       check(viewerOf(context), source as Record<string, unknown>) ? inner(source, args, context, info) : null;
   }
+  return unruled;
 }
