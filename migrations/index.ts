@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000000_union_catalog } from './Migration20261127000000_union_catalog';
 import { Migration20261127010000_circulation } from './Migration20261127010000_circulation';
+import { Migration20261201000000_resource_sharing } from './Migration20261201000000_resource_sharing';
 import { Migration20261201200000_security } from './Migration20261201200000_security';
 
 /**
@@ -10,5 +11,6 @@ import { Migration20261201200000_security } from './Migration20261201200000_secu
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000000_union_catalog', class: Migration20261127000000_union_catalog },
   { name: 'Migration20261127010000_circulation', class: Migration20261127010000_circulation },
+  { name: 'Migration20261201000000_resource_sharing', class: Migration20261201000000_resource_sharing },
   { name: 'Migration20261201200000_security', class: Migration20261201200000_security },
 ];

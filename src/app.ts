@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { Database, openDatabase } from './db/database';
 import { createOrm, migrate } from './db/orm';
 import { seedDemoNetwork } from './demo/seed';
+import { seedDemoSharing } from './demo/sharing';
 import { AuthService } from './modules/auth/auth.service';
 import { SessionService } from './modules/auth/sessions';
 import { TokenService } from './modules/auth/tokens';
@@ -35,13 +36,13 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let sessions: SessionService | null = null;
   try {
     // migrations and the seed run without the API's statement_timeout (a migration may take long)
-    const setup = await createOrm({ url: db.url, poolSize: 1, logger });
+    const setup = await createOrm({ url: db.url, poolSize: 3, logger });
     try {
       const applied = await migrate(setup);
       if (applied.length) logger.info({ applied }, 'migrations applied');
       if (config.seedDemo) {
         const seeded = await seedDemoNetwork(setup.em.fork());
-        if (seeded) logger.info(seeded, 'demo network seeded');
+        if (seeded) logger.info({ ...seeded, illRequests: await seedDemoSharing(setup.em.fork(), logger, config) }, 'demo network seeded');
       }
     } finally {
       await setup.close(true);

@@ -1,7 +1,7 @@
 import { badInput } from './errors';
 
 /** Types that have global ids; `node(id)` resolves each of them. */
-export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount' | 'Patron' | 'Loan' | 'Hold' | 'Transit';
+export type NodeTypeName = 'Library' | 'BibliographicRecord' | 'Item' | 'StaffAccount' | 'Patron' | 'Loan' | 'Hold' | 'Transit' | 'IllRequest';
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'Library',
   'BibliographicRecord',
@@ -11,6 +11,7 @@ const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'Loan',
   'Hold',
   'Transit',
+  'IllRequest',
 ]);
 
 /** Opaque global id: base64url of `Type:localId`. Clients must not parse it. */

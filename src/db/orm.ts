@@ -13,9 +13,10 @@ import { Loan } from '../modules/circulation/loan.entity';
 import { Transit } from '../modules/circulation/transit.entity';
 import { OutboxEvent } from '../modules/events/event.entity';
 import { Patron } from '../modules/patrons/patron.entity';
+import { IllRequest } from '../modules/sharing/ill-request.entity';
 import { countStatement } from './sql-stats';
 
-export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry, Patron, Loan, Hold, Transit, OutboxEvent];
+export const ENTITIES = [Library, BibliographicRecord, Item, Account, AuditEntry, Patron, Loan, Hold, Transit, OutboxEvent, IllRequest];
 
 export interface OrmOptions {
   url: string;

@@ -7,9 +7,11 @@ import type { EventHub } from '../modules/events/event-hub';
 import { createCatalogLoaders } from '../modules/catalog/catalog.loaders';
 import { createCirculationLoaders } from '../modules/circulation/circulation.loaders';
 import { createLibraryLoaders } from '../modules/libraries/libraries.loaders';
+import { createSharingLoaders } from '../modules/sharing/sharing.loaders';
 
 export function createLoaders(em: EntityManager) {
-  return { ...createLibraryLoaders(em), ...createCatalogLoaders(em), ...createCirculationLoaders(em) };
+  const libraries = createLibraryLoaders(em);
+  return { ...libraries, ...createCatalogLoaders(em), ...createCirculationLoaders(em), ...createSharingLoaders(em, libraries.libraryById) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -47,6 +49,15 @@ export function buildContext(args: {
     clientAddress: args.clientAddress ?? null,
     events: args.events ?? null,
   };
+}
+
+/**
+ * A fresh identity map and fresh loaders for the next event of a subscription: its context is built
+ * once, and whatever it cached for an earlier event would be stale by now.
+ */
+export function refreshForEvent(ctx: Context): void {
+  ctx.em = ctx.em.fork({ clear: true, useContext: false });
+  ctx.loaders = createLoaders(ctx.em);
 }
 
 export { Viewer };

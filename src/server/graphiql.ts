@@ -61,6 +61,23 @@ mutation Login {
   }
 }`,
   },
+  {
+    title: 'Resource sharing: a lending queue',
+    query: `# Sign in as librarian.bdi-pl (tab "Sign in", username librarian.bdi-pl) and set the Authorization header.
+# Requests other libraries asked the provincial library to supply, newest first.
+query LendingQueue {
+  illRequests(filter: { libraryCode: "BDI-PL", side: LENDING }, first: 10) {
+    totalCount
+    edges {
+      node {
+        id requesterState supplierState iso18626Status needsAttention allowedActions
+        requestingLibrary { code name } citation { title author }
+        rota { position library { code } status rankReason }
+      }
+    }
+  }
+}`,
+  },
 ];
 
 export function graphiqlAssets(): express.Router {

@@ -22,6 +22,8 @@ import { EventsResolver } from '../modules/events/events.resolver';
 import { Transit } from '../modules/circulation/transit.entity';
 import { Patron } from '../modules/patrons/patron.entity';
 import { patronResolvers } from '../modules/patrons/patrons.resolver';
+import { IllRequest } from '../modules/sharing/ill-request.entity';
+import { sharingResolvers } from '../modules/sharing/sharing.resolver';
 import { applyPermissions } from './security/permission-guard';
 
 /** Maps entities (which carry no GraphQL decorators) to the name of their GraphQL object type. */
@@ -34,6 +36,7 @@ function nodeTypeName(value: unknown): string | undefined {
   if (value instanceof Loan) return 'Loan';
   if (value instanceof Hold) return 'Hold';
   if (value instanceof Transit) return 'Transit';
+  if (value instanceof IllRequest) return 'IllRequest';
   return undefined;
 }
 
@@ -57,6 +60,7 @@ export async function createSchema(auth: AuthService): Promise<GraphQLSchema> {
       MeResolver,
       PolicyResolver,
       EventsResolver,
+      ...sharingResolvers,
       AuditResolver,
     ],
     orphanedTypes: [MeType, AuthPayload],

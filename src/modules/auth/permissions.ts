@@ -119,8 +119,35 @@ export const OPERATIONS: Record<string, Rule> = {
   'Mutation.createApiClient': allow(LIBRARY_ADMIN),
   'Mutation.revokeApiClient': allow(LIBRARY_ADMIN),
 
+  // resource sharing (inter-library requests): the libraries taking part and the reader (service)
+  'Query.illRequest': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Query.illRequests': allow(LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Query.illStatistics': allow(LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Query.previewRota': allow(LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.createIllRequest': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  // each action of either side: the state machine decides who takes it (the reader may cancel and ask
+  // for more time; for the others a reader gets the union's NotPermittedError, as the sharing tests expect)
+  'Mutation.cancelIllRequest': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.requestIllRenewal': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.respondToIllRequest': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.acceptIllConditions': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.rejectIllConditions': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.answerIllCancellation': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.answerIllRenewal': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.shipIllItem': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.deliverIllCopy': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.receiveIllItem': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.returnIllItem': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.checkInReturnedIllItem': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.recallIllItem': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.markIllItemLost': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.sendIllMessage': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.markIllMessagesRead': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING)),
+  'Mutation.setIllResponseDays': allow(LIBRARY_ADMIN),
+
   // events of a library: its staff (service)
   'Subscription.resourceSharingEvents': allow(LIBRARIAN, api(P.READ_EVENTS)),
+  'Subscription.illRequestUpdated': allow(PATRON, LIBRARIAN, api(P.RESOURCE_SHARING), api(P.READ_EVENTS)),
 };
 
 /** Guards every field of a type, wherever it is reached (node(id:), a loan's patron...). */

@@ -157,6 +157,11 @@ export class SessionService {
          update auth_sessions set last_used_at = now() where id = (select session_id from spent) returning expires_at`,
         [hash, next.hash],
       );
+      if (!s) {
+        // spent by a racing request between our read and our update (the read saw it unspent): reuse
+        await this.revokeIn(tx, found.session_id, 'REFRESH_TOKEN_REUSE');
+        return { ok: false, reason: 'REUSED', ...who } as const;
+      }
       return { ok: true, ...who, refreshToken: next.token, refreshTokenExpiresAt: new Date(s.expires_at) } as const;
     });
   }

@@ -173,6 +173,9 @@ export class SearchService {
     if (isbn) return { kind: 'isbn', isbn };
     const words = q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
     if (words.length > MAX_WORDS) throw badInput(`query has more than ${MAX_WORDS} words`, 'query');
+    // a catalog no larger than the exact-ranking cap is always ranked exactly: the broad plan's sampled
+    // counts would be noise on a few hundred rows
+    if (lexemeStats.catalogRows <= this.narrowCap) return { kind: 'text', q, capped: true };
     const estimate = lexemeStats.estimate(q);
     if (estimate !== null && estimate > BROAD_ESTIMATE) return { kind: 'broad', q, estimate };
     // several words that are each frequent usually occur together ("lich su", "viet nam"): the estimate,

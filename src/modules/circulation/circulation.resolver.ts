@@ -45,6 +45,7 @@ import { holdsService } from './holds.service';
 import { Loan } from './loan.entity';
 import { effectivePolicy } from './policy';
 import { Transit } from './transit.entity';
+import { IllLoanError } from '../sharing/ill.types';
 
 export const CheckoutResult = resultUnion('CheckoutResult', 'The new loan, or why the copy could not be lent.', { entity: Loan, type: LoanType }, [
   ItemNotFoundError,
@@ -72,6 +73,7 @@ export const ReceiveTransitResult = resultUnion('ReceiveTransitResult', 'What ha
 ]);
 export const RenewLoanResult = resultUnion('RenewLoanResult', 'The renewed loan, or why it was refused.', { entity: Loan, type: LoanType }, [
   LoanNotFoundError,
+  IllLoanError,
   RenewalLimitReachedError,
   HoldPendingError,
   OverdueTooLongError,

@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../server/context';
 import { NotPermittedError } from '../../common/error-results';
-import { badInput, unauthenticated } from '../../common/errors';
-import { decodeIdOf } from '../../common/ids';
+import { ErrorResult, badInput, unauthenticated } from '../../common/errors';
+import { decodeIdOf, toGlobalId } from '../../common/ids';
 import { pgArray, query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { ItemNotFoundError } from '../catalog/catalog.types';
-import { ItemStatus } from '../catalog/item.entity';
+import { Item, ItemStatus } from '../catalog/item.entity';
+import { BibliographicRecord } from '../catalog/record.entity';
 import { emitEvent } from '../events/outbox';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
@@ -28,7 +29,9 @@ import {
 } from './circulation.types';
 import { Loan } from './loan.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } from './policy';
-import { LockedItem, libraryTimeZone, lockItemByBarcode, routeFreeItem, setItemStatus } from './routing';
+import { CopyRows, LockedItem, RouteResult, lockItemByBarcode, routeFreeItem } from './routing';
+import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
+import { IllLoanError } from '../sharing/ill.types';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
@@ -54,6 +57,26 @@ interface PatronRow {
   expires_on: string;
   keep_loan_history: boolean;
   expired: boolean;
+}
+
+/**
+ * The desk's answer shows the copy (and its title): hand the loaders the rows read under the lock,
+ * with the copy's status as it is now, so the answer costs no further read.
+ */
+function primeCopy(ctx: Context, item: LockedItem & { rows?: CopyRows }): void {
+  if (!item.rows) return;
+  const copy = ctx.em.map(Item, { ...item.rows.item, status: item.status });
+  ctx.loaders.itemById.clear(copy.id).prime(copy.id, copy);
+  const record = ctx.em.map(BibliographicRecord, item.rows.record);
+  ctx.loaders.recordById.prime(record.id, record);
+}
+
+/** A transit that just arrived (closed) at the desk. */
+interface ArrivedTransit {
+  transitId: number;
+  holdId: number | null;
+  reason: string;
+  illRequestId: number | null;
 }
 
 function parseBarcode(raw: string): string {
@@ -82,9 +105,9 @@ export class CirculationService {
     requireStaff(ctx, 'lend');
     const barcode = parseBarcode(rawBarcode);
     const card = parseCardNumber(rawCard);
-    return ctx.em.transactional(async (em) => {
+    const result = await ctx.em.transactional(async (em) => {
       // copy first, then patron: every path locks in this order, so desks cannot deadlock
-      const item = await lockItemByBarcode(em, barcode);
+      const item = await lockItemByBarcode(em, barcode, true);
       if (!item) return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
       // a copy on a hold shelf is lent by the pickup library's desk; any other by its owner's
       let lendingLibraryId = item.library_id;
@@ -134,7 +157,7 @@ export class CirculationService {
       const open = await query<{ n: string }>(em, 'select count(*) n from loans where patron_id = ? and returned_at is null', [patronId]);
       if (Number(open[0].n) >= patron.max_loans) return new LoanLimitReachedError(patron.max_loans);
       // the loan, the holds it serves (the one on the shelf, and the patron's own waiting hold on the
-      // title), their events and the audit row: one statement
+      // title), the copy ON_LOAN, their events and the audit row: one statement
       const before = item.status;
       const rows = await query<Record<string, unknown>>(
         em,
@@ -146,6 +169,8 @@ export class CirculationService {
             where id = ?::bigint
                or (patron_id = ? and record_id = ? and status = 'WAITING' and (item_id is null or item_id = ?))
            returning id
+         ), it as (
+           update items set status = 'ON_LOAN', updated_at = now() where id = ? and status <> 'ON_LOAN' returning id
          ), ev as (
            insert into events (type, library_ids, entity, entity_id, payload)
            select 'loan.created', ?::bigint[], 'Loan', l.id,
@@ -154,6 +179,8 @@ export class CirculationService {
            union all
            select 'hold.fulfilled', ?::bigint[], 'Hold', h.id, jsonb_build_object('holdId', h.id, 'loanId', l.id, 'patronId', l.patron_id)
              from h, l
+           union all
+           select 'item.status_changed', array[?]::bigint[], 'Item', it.id, ?::jsonb from it
            returning 1
          ), au as (
            insert into audit_log (actor_account_id, library_id, action, entity, entity_id, before, after)
@@ -172,18 +199,24 @@ export class CirculationService {
           patronId,
           item.record_id,
           item.id,
+          item.id,
           pgArray(em, [...new Set([lendingLibraryId, item.library_id, Number(patron.home_library_id)])], 'bigint'),
           barcode,
           pgArray(em, [...new Set([lendingLibraryId, item.library_id])], 'bigint'),
+          item.library_id,
+          JSON.stringify({ itemId: item.id, barcode, before: item.status, after: ItemStatus.ON_LOAN }),
           ctx.viewer.accountId,
           JSON.stringify({ itemStatus: before }),
         ],
       );
       delete rows[0].pg_notify;
       const loan = em.map(Loan, rows[0]);
-      await setItemStatus(em, item, ItemStatus.ON_LOAN);
-      return loan;
+      item.status = ItemStatus.ON_LOAN;
+      return { loan, item };
     });
+    if (!('loan' in result)) return result;
+    primeCopy(ctx, result.item);
+    return result.loan;
   }
 
   /**
@@ -194,8 +227,10 @@ export class CirculationService {
     const barcode = parseBarcode(rawBarcode);
     const desk = await this.deskLibrary(ctx, libraryCode);
     if (!desk) return new NotPermittedError('You do not work at that library.');
-    return ctx.em.transactional(async (em) => {
-      const item = await lockItemByBarcode(em, barcode);
+    let copy: (LockedItem & { rows?: CopyRows }) | null = null;
+    const result = await ctx.em.transactional(async (em) => {
+      const item = await lockItemByBarcode(em, barcode, true);
+      copy = item;
       if (!item) return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
       const before = item.status;
       let overdueDays = 0;
@@ -203,47 +238,43 @@ export class CirculationService {
       let loanId: number | null = null;
       let travelledFor: number | null = null;
       let receivedTransitId: number | null = null;
+      // a copy borrowed for an inter-library request goes back to its lender (or completes there)
+      let illRequestId: number | null = null;
+      let illTransit: ArrivedTransit | null = null;
       if (item.status === ItemStatus.ON_LOAN) {
-        // the open loan (locked) with its lateness in the lender's local days and the rule's fine per day
-        const loans = await query<{ id: string; library_id: string; keep: boolean | null; days: number; fine_per_day: number }>(
+        // the open loan closed with its lateness in the lender's local days and the rule's fine, its event:
+        // one statement (the copy's lock serialises check-ins of it). A loan with a fine stays linked to
+        // its patron until the fine is settled (finesOwed needs it).
+        const closed = await query<{ id: string; library_id: string; ill_request_id: string | null; days: number; fine: number }>(
           em,
-          `select l.id, l.library_id, p.keep_loan_history keep, pol.fine_per_day,
-                  greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) days
-             from loans l join libraries lib on lib.id = l.library_id left join patrons p on p.id = l.patron_id
-             cross join lateral (${policySql('l.library_id', "coalesce(p.category, 'ADULT')", '?')}) pol
-            where l.item_id = ? and l.returned_at is null for update of l`,
-          [item.format, item.id],
+          `with c as (
+             select l.id, l.library_id, l.ill_request_id, pol.fine_per_day, p.keep_loan_history keep,
+                    greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) days
+               from loans l join libraries lib on lib.id = l.library_id left join patrons p on p.id = l.patron_id
+               cross join lateral (${policySql('l.library_id', "coalesce(p.category, 'ADULT')", '?')}) pol
+              where l.item_id = ? and l.returned_at is null
+           ), u as (
+             update loans l set returned_at = now(), checkin_library_id = ?, overdue_days = c.days, fine_vnd = c.days * c.fine_per_day,
+                    overdue = l.overdue or c.days > 0,
+                    patron_id = case when c.keep is distinct from false or c.days * c.fine_per_day > 0 then l.patron_id end,
+                    anonymised = not (c.keep is distinct from false or c.days * c.fine_per_day > 0)
+               from c where l.id = c.id
+             returning l.id, c.library_id, c.ill_request_id, c.days, c.days * c.fine_per_day fine
+           ), ev as (
+             insert into events (type, library_ids, entity, entity_id, payload)
+             select 'loan.returned', array(select distinct x from unnest(array[u.library_id, ?::bigint, ?::bigint]) x), 'Loan', u.id,
+                    jsonb_build_object('loanId', u.id, 'itemId', ?::bigint, 'barcode', ?::text, 'overdueDays', u.days, 'fineVnd', u.fine, 'checkinLibraryId', ?::bigint)
+               from u returning 1
+           )
+           select u.*, pg_notify('shelfnet_events', '') from u`,
+          [item.format, item.id, desk.id, desk.id, item.library_id, item.id, barcode, desk.id],
         );
-        const loan = loans[0];
+        const loan = closed[0];
         if (loan) {
           loanId = Number(loan.id);
+          if (loan.ill_request_id !== null) illRequestId = Number(loan.ill_request_id);
           overdueDays = loan.days;
-          fineVnd = overdueDays * loan.fine_per_day;
-          // a loan with a fine stays linked to its patron until the fine is settled (finesOwed needs it)
-          const keep = loan.keep !== false || fineVnd > 0;
-          await query(
-            em,
-            `with l as (
-               update loans set returned_at = now(), checkin_library_id = ?, overdue_days = ?, fine_vnd = ?,
-                      overdue = overdue or ? > 0, patron_id = case when ? then patron_id else null end, anonymised = not ?
-                where id = ? returning id
-             ), ev as (
-               insert into events (type, library_ids, entity, entity_id, payload)
-               select 'loan.returned', ?::bigint[], 'Loan', l.id, ?::jsonb from l returning 1
-             )
-             select pg_notify('shelfnet_events', '') from l`,
-            [
-              desk.id,
-              overdueDays,
-              fineVnd,
-              overdueDays,
-              keep,
-              keep,
-              loanId,
-              pgArray(em, [...new Set([Number(loan.library_id), desk.id, item.library_id])], 'bigint'),
-              JSON.stringify({ loanId, itemId: item.id, barcode, overdueDays, fineVnd, checkinLibraryId: desk.id }),
-            ],
-          );
+          fineVnd = Number(loan.fine);
         }
       } else if (item.status === ItemStatus.IN_TRANSIT) {
         // a copy in transit scanned at its destination is received; elsewhere it keeps travelling
@@ -251,6 +282,7 @@ export class CirculationService {
         if (!received) return new NoTransitError(`The copy is travelling to another library.`);
         travelledFor = received.holdId;
         receivedTransitId = received.transitId;
+        illTransit = received;
       } else if (![ItemStatus.AVAILABLE, ItemStatus.MISSING].includes(item.status)) {
         return new ItemNotCheckedOutError(item.status);
       }
@@ -262,8 +294,15 @@ export class CirculationService {
         loanId,
         overdueDays,
         fineVnd,
+        ill: illRequestId !== null
+          ? () => illCheckin(em, ctx.viewer, item, illRequestId!, desk.id)
+          : illTransit?.illRequestId != null
+            ? () => illTransitArrived(em, ctx.viewer, item, illTransit!, desk.id)
+            : null,
       });
     });
+    if (copy && !(result instanceof ErrorResult)) primeCopy(ctx, copy);
+    return result;
   }
 
   /** Receives a copy in transit at its destination and routes it (hold shelf, or shelf at home). */
@@ -285,6 +324,7 @@ export class CirculationService {
         loanId: null,
         overdueDays: 0,
         fineVnd: 0,
+        ill: transit.illRequestId !== null ? () => illTransitArrived(em, ctx.viewer, item, transit, desk.id) : null,
       });
     });
   }
@@ -306,9 +346,11 @@ export class CirculationService {
       loanId: number | null;
       overdueDays: number;
       fineVnd: number;
+      /** Resource sharing's say on a copy of an inter-library request; null leaves it to the usual routing. */
+      ill: (() => Promise<RouteResult | null>) | null;
     },
   ): Promise<CheckinResultValue> {
-    const route = await routeFreeItem(em, item, deskId, r.travelledFor);
+    const route = (r.ill ? await r.ill() : null) ?? (await routeFreeItem(em, item, deskId, r.travelledFor));
     await audit(
       { em, viewer: ctx.viewer },
       {
@@ -334,11 +376,11 @@ export class CirculationService {
   }
 
   /** Closes the open transit of a copy arriving at its destination; null when it goes elsewhere. */
-  private async completeTransit(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<{ transitId: number; holdId: number | null } | null> {
-    const rows = await query<{ id: string; hold_id: string | null; from_library_id: string }>(
+  private async completeTransit(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<ArrivedTransit | null> {
+    const rows = await query<{ id: string; hold_id: string | null; from_library_id: string; reason: string; ill_request_id: string | null }>(
       em,
       `update transits set received_at = now() where item_id = ? and received_at is null and to_library_id = ?
-       returning id, hold_id, from_library_id`,
+       returning id, hold_id, from_library_id, reason, ill_request_id`,
       [item.id, atLibraryId],
     );
     const t = rows[0];
@@ -350,7 +392,12 @@ export class CirculationService {
       entityId: Number(t.id),
       payload: { transitId: Number(t.id), itemId: item.id, barcode: item.barcode, at: atLibraryId },
     });
-    return { transitId: Number(t.id), holdId: t.hold_id === null ? null : Number(t.hold_id) };
+    return {
+      transitId: Number(t.id),
+      holdId: t.hold_id === null ? null : Number(t.hold_id),
+      reason: t.reason,
+      illRequestId: t.ill_request_id === null ? null : Number(t.ill_request_id),
+    };
   }
 
   /** Renews an open loan: by staff of the lending library, or by the patron themself. */
@@ -361,9 +408,10 @@ export class CirculationService {
       const rows = await query<{
         id: string; item_id: string; patron_id: string | null; library_id: string; renewals: number; record_id: string;
         format: string; category: string; status: PatronStatus; block_reason: string | null; tz: string; overdue_days: number;
+        ill_request_id: string | null;
       }>(
         em,
-        `select l.id, l.item_id, l.patron_id, l.library_id, l.renewals, i.record_id, r.format, p.category, p.status, p.block_reason,
+        `select l.id, l.item_id, l.patron_id, l.library_id, l.renewals, i.record_id, r.format, p.category, p.status, p.block_reason, l.ill_request_id,
                 lib.time_zone tz, greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) overdue_days
            from loans l join items i on i.id = l.item_id join bib_records r on r.id = i.record_id
            join patrons p on p.id = l.patron_id join libraries lib on lib.id = l.library_id
@@ -375,6 +423,8 @@ export class CirculationService {
       if (!loan || !(v.worksAt(Number(loan.library_id)) || (v.isPatron && v.patronId === Number(loan.patron_id)))) {
         return new LoanNotFoundError();
       }
+      // the lender sets the due date of a borrowed copy: renewals go through the request
+      if (loan.ill_request_id !== null) return new IllLoanError(toGlobalId('IllRequest', Number(loan.ill_request_id)));
       if (loan.status === PatronStatus.BLOCKED) return new PatronBlockedError(loan.block_reason);
       const policy = await effectivePolicy(em, Number(loan.library_id), loan.category, loan.format);
       if (loan.renewals >= policy.maxRenewals) return new RenewalLimitReachedError(policy.maxRenewals);

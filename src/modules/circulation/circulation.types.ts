@@ -37,6 +37,7 @@ export enum CheckinAction {
   RESHELVE = 'RESHELVE',
   HOLD_SHELF = 'HOLD_SHELF',
   TRANSIT = 'TRANSIT',
+  ILL_LOAN = 'ILL_LOAN',
 }
 registerEnumType(CheckinAction, {
   name: 'CheckinAction',
@@ -45,6 +46,7 @@ registerEnumType(CheckinAction, {
     RESHELVE: { description: 'Back on the shelf here (AVAILABLE).' },
     HOLD_SHELF: { description: 'Put on the hold shelf here for the patron next in the queue.' },
     TRANSIT: { description: 'Send to another library (its owner, or the pickup library of the next hold).' },
+    ILL_LOAN: { description: 'A copy borrowed from another library arrived for an inter-library request: it is now lent to the reader who asked (or to this library).' },
   },
 });
 
@@ -105,7 +107,7 @@ export class HoldType extends Node {
 @ObjectType('Transit', {
   simpleResolvers: true, implements: Node, description: 'A copy travelling between libraries.' })
 export class TransitType extends Node {
-  @Field({ description: 'RETURN_HOME (back to its owner) or HOLD (to a pickup library).' })
+  @Field({ description: 'RETURN_HOME (back to its owner), HOLD (to a pickup library), ILL_SHIPMENT (lent to another library) or ILL_RETURN (coming back from one).' })
   reason!: string;
 
   @Field({ description: 'When it left.' })

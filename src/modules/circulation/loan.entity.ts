@@ -46,4 +46,8 @@ export class Loan {
 
   @Property({ type: 'boolean' })
   anonymised = false;
+
+  /** Set when the copy is borrowed from another library for an inter-library request. */
+  @Property({ type: new BigIntType('number'), fieldName: 'ill_request_id', nullable: true })
+  illRequestId: number | null = null;
 }

@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { query } from '../../db/sql';
+import { pgArray, query } from '../../db/sql';
 import { emitEvent } from '../events/outbox';
 import { ItemStatus } from '../catalog/item.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
 import { CheckinAction } from './circulation.types';
+import { RECORD_COLUMNS } from '../catalog/catalog.loaders';
+import type { TransitReason } from './transit.entity';
 
 /** A copy row locked FOR UPDATE, with what routing needs. */
 export interface LockedItem {
@@ -25,14 +27,46 @@ export interface RouteResult {
   toLibraryId: number | null;
 }
 
-/** Locks a copy by barcode (with its record's format and whether it may travel); null when there is none. */
-export async function lockItemByBarcode(em: EntityManager, barcode: string): Promise<LockedItem | null> {
+/** The copy's and its record's rows as read under the lock, for the desk's answer (no second read). */
+export interface CopyRows {
+  item: Record<string, unknown>;
+  record: Record<string, unknown>;
+}
+
+/**
+ * Locks a copy by barcode (with its record's format and whether it may travel); null when there is
+ * none. `withRows` also returns the copy's and its record's rows, so the desk's answer needs no
+ * further read.
+ */
+export async function lockItemByBarcode(em: EntityManager, barcode: string, withRows = false): Promise<(LockedItem & { rows?: CopyRows }) | null> {
+  const rows = await query<LockedItem & { item_row?: Record<string, unknown>; record_row?: Record<string, unknown> }>(
+    em,
+    `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
+            ${withRows ? `, to_jsonb(i) item_row, (select to_jsonb(x) from (select ${RECORD_COLUMNS}) x) record_row` : ''}
+       from items i join bib_records r on r.id = i.record_id join libraries lib on lib.id = i.library_id
+      where i.barcode = ? for update of i`,
+    [barcode],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const { item_row, record_row, ...locked } = r;
+  return {
+    ...locked,
+    id: Number(r.id),
+    record_id: Number(r.record_id),
+    library_id: Number(r.library_id),
+    ...(item_row && record_row ? { rows: { item: item_row, record: record_row } } : {}),
+  };
+}
+
+/** Locks the copy a row points at (`sql` selects its id, e.g. a request's item_id); null when none. */
+export async function lockItemWhere(em: EntityManager, idSql: string, bindings: unknown[]): Promise<LockedItem | null> {
   const rows = await query<LockedItem>(
     em,
     `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
        from items i join bib_records r on r.id = i.record_id join libraries lib on lib.id = i.library_id
-      where i.barcode = ? for update of i`,
-    [barcode],
+      where i.id = (${idSql}) for update of i`,
+    bindings,
   );
   return rows[0] ? { ...rows[0], id: Number(rows[0].id), record_id: Number(rows[0].record_id), library_id: Number(rows[0].library_id) } : null;
 }
@@ -121,29 +155,44 @@ export async function routeFreeItem(
   return { action: CheckinAction.RESHELVE, holdId: null, transitId: null, toLibraryId: null };
 }
 
-async function startTransit(
+/**
+ * Sends a copy on its way: the transit, the copy IN_TRANSIT and both events in one statement (the
+ * copy's status event only when the status changes).
+ */
+export async function startTransit(
   em: EntityManager,
   item: LockedItem,
   from: number,
   to: number,
-  reason: 'HOLD' | 'RETURN_HOME',
+  reason: TransitReason,
   holdId: number | null,
+  illRequestId: number | null = null,
 ): Promise<number> {
   const rows = await query<{ id: string }>(
     em,
-    `insert into transits (item_id, from_library_id, to_library_id, reason, hold_id) values (?, ?, ?, ?, ?) returning id`,
-    [item.id, from, to, reason, holdId],
+    `with t as (
+       insert into transits (item_id, from_library_id, to_library_id, reason, hold_id, ill_request_id) values (?, ?, ?, ?, ?, ?) returning id
+     ), u as (
+       update items set status = 'IN_TRANSIT', updated_at = now() where id = ? and status <> 'IN_TRANSIT' returning id
+     ), ev as (
+       insert into events (type, library_ids, entity, entity_id, payload)
+       select 'transit.started', ?::bigint[], 'Transit', t.id,
+              jsonb_build_object('transitId', t.id, 'itemId', ?::bigint, 'barcode', ?::text, 'from', ?::bigint, 'to', ?::bigint,
+                                 'reason', ?::text, 'holdId', ?::bigint, 'illRequestId', ?::bigint) from t
+       union all
+       select 'item.status_changed', array[?]::bigint[], 'Item', u.id, ?::jsonb from u
+       returning 1
+     )
+     select t.id, pg_notify('shelfnet_events', '') from t`,
+    [
+      item.id, from, to, reason, holdId, illRequestId,
+      item.id,
+      pgArray(em, [...new Set([from, to, item.library_id])], 'bigint'), item.id, item.barcode, from, to, reason, holdId, illRequestId,
+      item.library_id, JSON.stringify({ itemId: item.id, barcode: item.barcode, before: item.status, after: ItemStatus.IN_TRANSIT }),
+    ],
   );
-  await setItemStatus(em, item, ItemStatus.IN_TRANSIT);
-  const transitId = Number(rows[0].id);
-  await emitEvent(em, {
-    type: 'transit.started',
-    libraryIds: [from, to, item.library_id],
-    entity: 'Transit',
-    entityId: transitId,
-    payload: { transitId, itemId: item.id, barcode: item.barcode, from, to, reason, holdId },
-  });
-  return transitId;
+  item.status = ItemStatus.IN_TRANSIT;
+  return Number(rows[0].id);
 }
 
 export async function setItemStatus(em: EntityManager, item: LockedItem, status: ItemStatus): Promise<void> {

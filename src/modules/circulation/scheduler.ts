@@ -5,6 +5,7 @@ import { query } from '../../db/sql';
 import { Viewer } from '../auth/viewer';
 import { audit } from '../audit/audit.service';
 import { lockItemByBarcode, routeFreeItem } from './routing';
+import { illOverdue, illTimeouts } from '../sharing/ill.jobs';
 
 /** Advisory-lock namespace of Shelfnet's jobs (first key of pg_try_advisory_xact_lock). */
 const LOCK_NAMESPACE = 0x5348454c; // 'SHEL'
@@ -141,6 +142,8 @@ export const JOBS: { name: string; key: number; run: Job }[] = [
   { name: 'expireHolds', key: 2, run: expireHolds },
   { name: 'expirePatrons', key: 3, run: expirePatrons },
   { name: 'purgeEvents', key: 4, run: purgeEvents },
+  { name: 'illTimeouts', key: 5, run: illTimeouts },
+  { name: 'illOverdue', key: 6, run: illOverdue },
 ];
 
 /** Runs every job once (each under its own lock and transaction). */

@@ -1,6 +1,7 @@
 import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-export type TransitReason = 'RETURN_HOME' | 'HOLD';
+/** RETURN_HOME and HOLD from circulation; ILL_SHIPMENT (lender → borrower) and ILL_RETURN (back) from resource sharing. */
+export type TransitReason = 'RETURN_HOME' | 'HOLD' | 'ILL_SHIPMENT' | 'ILL_RETURN';
 
 /** A copy travelling between libraries (open while receivedAt is null). */
 @Entity({ tableName: 'transits' })
@@ -22,6 +23,9 @@ export class Transit {
 
   @Property({ type: new BigIntType('number'), fieldName: 'hold_id', nullable: true })
   holdId: number | null = null;
+
+  @Property({ type: new BigIntType('number'), fieldName: 'ill_request_id', nullable: true })
+  illRequestId: number | null = null;
 
   @Property({ type: 'timestamptz' })
   sentAt!: Date;

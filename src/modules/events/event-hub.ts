@@ -15,6 +15,21 @@ export interface StreamEvent {
   payload: Record<string, unknown>;
 }
 
+/** Which events a subscriber follows: those concerning a library, or those about one object. */
+export interface EventFilter {
+  libraryId?: number;
+  entity?: string;
+  entityId?: number;
+}
+
+export function matches(e: StreamEvent, f: EventFilter): boolean {
+  return (
+    (f.libraryId === undefined || e.libraryIds.includes(f.libraryId)) &&
+    (f.entity === undefined || e.entity === f.entity) &&
+    (f.entityId === undefined || e.entityId === f.entityId)
+  );
+}
+
 /** Position in the stream: events are delivered in (txid, seq) order. */
 export interface StreamPosition {
   txid: string;
@@ -134,13 +149,32 @@ export class EventHub {
 
   /** Events after a position (oldest first), at most `limit`, optionally only those concerning a library. */
   async readAfter(after: StreamPosition, libraryId: number | null, limit = BATCH): Promise<StreamEvent[]> {
+    return this.readMatching(after, libraryId === null ? {} : { libraryId }, limit);
+  }
+
+  /** Events after a position (oldest first) that match a filter (a library concerned, one object). */
+  async readMatching(after: StreamPosition, filter: EventFilter, limit = BATCH): Promise<StreamEvent[]> {
     const client = this.client;
     if (!client) return [];
+    const where: string[] = [];
+    const params: unknown[] = [after.txid, after.seq, limit];
+    if (filter.libraryId !== undefined) {
+      params.push(filter.libraryId);
+      where.push(`library_ids @> array[$${params.length}::bigint]`);
+    }
+    if (filter.entity !== undefined) {
+      params.push(filter.entity);
+      where.push(`entity = $${params.length}`);
+    }
+    if (filter.entityId !== undefined) {
+      params.push(filter.entityId);
+      where.push(`entity_id = $${params.length}::bigint`);
+    }
     const rows = await client.query<Row>(
       `select ${COLUMNS} from events
-        where (txid, seq) > ($1::xid8, $2::bigint) and ${SAFE} ${libraryId === null ? '' : 'and library_ids @> array[$4::bigint]'}
+        where (txid, seq) > ($1::xid8, $2::bigint) and ${SAFE} ${where.map((w) => `and ${w}`).join(' ')}
         order by txid, seq limit $3`,
-      libraryId === null ? [after.txid, after.seq, limit] : [after.txid, after.seq, limit, libraryId],
+      params,
     );
     return rows.rows.map(toEvent);
   }

@@ -4,12 +4,12 @@ import { badInput, forbidden, unauthenticated } from '../../common/errors';
 import { NodeTypeName, toGlobalId } from '../../common/ids';
 import type { Context } from '../../server/context';
 import { librariesService } from '../libraries/libraries.service';
-import { EventHub, StreamEvent, StreamPosition, comparePositions, decodeStreamCursor, encodeStreamCursor } from './event-hub';
+import { EventFilter, EventHub, StreamEvent, StreamPosition, comparePositions, decodeStreamCursor, encodeStreamCursor, matches } from './event-hub';
 import { NetworkEventType } from './events.types';
 
 /** Events a subscriber may fall behind by before its subscription is ended (it resumes with its cursor). */
 const MAX_QUEUE = 10_000;
-const NODE_ENTITIES = new Set(['Loan', 'Hold', 'Transit', 'Item', 'Patron', 'Library', 'BibliographicRecord']);
+const NODE_ENTITIES = new Set(['Loan', 'Hold', 'Transit', 'Item', 'Patron', 'Library', 'BibliographicRecord', 'IllRequest']);
 
 /**
  * A library's events as an async iterator: with `after`, first every stored event after that cursor,
@@ -17,6 +17,11 @@ const NODE_ENTITIES = new Set(['Loan', 'Hold', 'Transit', 'Item', 'Patron', 'Lib
  * the replay starts and everything is de-duplicated by stream position).
  */
 export function libraryEventStream(hub: EventHub, libraryId: number, after: StreamPosition | null): AsyncIterableIterator<StreamEvent> {
+  return eventStream(hub, { libraryId }, after);
+}
+
+/** The events matching a filter as an async iterator, replayed from `after` then live (see libraryEventStream). */
+export function eventStream(hub: EventHub, filter: EventFilter, after: StreamPosition | null): AsyncIterableIterator<StreamEvent> {
   const queue: StreamEvent[] = [];
   const buffered: StreamEvent[] = [];
   let waiting: ((r: IteratorResult<StreamEvent>) => void) | null = null;
@@ -41,7 +46,7 @@ export function libraryEventStream(hub: EventHub, libraryId: number, after: Stre
     }
   };
   const unlisten = hub.listen((e) => {
-    if (!e.libraryIds.includes(libraryId)) return;
+    if (!matches(e, filter)) return;
     if (replaying) buffered.push(e);
     else deliver(e);
   });
@@ -64,7 +69,7 @@ export function libraryEventStream(hub: EventHub, libraryId: number, after: Stre
     (async () => {
       let pos: StreamPosition = after;
       for (;;) {
-        const batch = await hub.readAfter(pos, libraryId);
+        const batch = await hub.readMatching(pos, filter);
         batch.forEach(deliver);
         if (batch.length === 0 || done) break;
         pos = { txid: batch[batch.length - 1].txid, seq: batch[batch.length - 1].seq };

@@ -44,6 +44,10 @@ export class Library {
   @Property({ type: 'text' })
   timeZone = 'Asia/Ho_Chi_Minh';
 
+  /** Working days it has to answer an inter-library request before the request moves on. */
+  @Property({ type: 'integer' })
+  illResponseDays = 2;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 

@@ -42,6 +42,9 @@ export class LibraryType extends Node {
   @Field({ description: 'Whether it borrows from other libraries of the network.' })
   borrowsFromNetwork!: boolean;
 
+  @Field(() => Int, { description: 'Working days (Monday to Friday) it has to answer an inter-library request before the request moves to the next lender.' })
+  illResponseDays!: number;
+
   @Field({ description: 'IANA time zone of the library (due dates end at its local closing).' })
   timeZone!: string;
 }

@@ -8,6 +8,7 @@ import { circulationQueries } from '../circulation/circulation.queries';
 import { Hold } from '../circulation/hold.entity';
 import { Loan } from '../circulation/loan.entity';
 import { Transit } from '../circulation/transit.entity';
+import { illRequestsService } from '../sharing/ill-requests.service';
 
 @Resolver()
 export class NodeResolver {
@@ -39,6 +40,8 @@ export class NodeResolver {
         const t = await ctx.em.findOne(Transit, { id: local });
         return t && (ctx.viewer.worksAt(t.fromLibraryId) || ctx.viewer.worksAt(t.toLibraryId)) ? t : null;
       }
+      case 'IllRequest':
+        return illRequestsService.visible(ctx, local);
     }
   }
 }

@@ -100,12 +100,15 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
       schema,
       connectionInitWaitTimeout: config.wsInitTimeoutMs,
       onConnect: async (ctx) => {
-        const extra = ctx.extra as Extra & { socket: WebSocket; request: http.IncomingMessage };
+        const extra = ctx.extra as Extra & { socket: WebSocket; request?: http.IncomingMessage };
+        extra.address = extra.request ? d.clientAddress(extra.request) : null;
+        // the upgrade request (headers, parser state) is not needed after the handshake: an idle
+        // connection should hold no more than its socket
+        extra.request = undefined;
         try {
           const params = ctx.connectionParams ?? {};
           const { viewer, expiresAt } = await d.authenticator.authenticate(params.authorization ?? params.Authorization, params.apiKey ?? params['x-api-key']);
           extra.viewer = viewer;
-          extra.address = d.clientAddress(extra.request);
           if (expiresAt) {
             // a token that expires ends the connection and its subscriptions
             extra.expiry = setTimeout(() => extra.socket.close(4403, 'Token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
