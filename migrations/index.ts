@@ -5,6 +5,7 @@ import { Migration20261201000000_resource_sharing } from './Migration20261201000
 import { Migration20261201100000_eresources } from './Migration20261201100000_eresources';
 import { Migration20261201110000_eresources_text } from './Migration20261201110000_eresources_text';
 import { Migration20261201120000_ill_eresource_delivery } from './Migration20261201120000_ill_eresource_delivery';
+import { Migration20261201200000_security } from './Migration20261201200000_security';
 
 /**
  * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201100000_eresources', class: Migration20261201100000_eresources },
   { name: 'Migration20261201110000_eresources_text', class: Migration20261201110000_eresources_text },
   { name: 'Migration20261201120000_ill_eresource_delivery', class: Migration20261201120000_ill_eresource_delivery },
+  { name: 'Migration20261201200000_security', class: Migration20261201200000_security },
 ];

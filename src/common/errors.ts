@@ -55,6 +55,10 @@ export enum ErrorCode {
   UNKNOWN_AGENCY = 'UNKNOWN_AGENCY',
   DUPLICATE_AGENCY = 'DUPLICATE_AGENCY',
   DUPLICATE_USERNAME = 'DUPLICATE_USERNAME',
+  // security (issue 6)
+  TOO_MANY_ATTEMPTS = 'TOO_MANY_ATTEMPTS',
+  INVALID_REFRESH_TOKEN = 'INVALID_REFRESH_TOKEN',
+  API_CLIENT_NOT_FOUND = 'API_CLIENT_NOT_FOUND',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -110,6 +114,9 @@ registerEnumType(ErrorCode, {
     UNKNOWN_AGENCY: { description: 'No contributing agency has this code.' },
     DUPLICATE_AGENCY: { description: 'Another agency already has this code.' },
     DUPLICATE_USERNAME: { description: 'Another account already has this username.' },
+    TOO_MANY_ATTEMPTS: { description: 'Too many failed sign-ins: wait `retryAfterSeconds` before trying again.' },
+    INVALID_REFRESH_TOKEN: { description: 'The refresh token is unknown, expired, revoked or already used: sign in again.' },
+    API_CLIENT_NOT_FOUND: { description: 'No API client has this id (or it is not visible to you).' },
   },
 });
 
@@ -123,7 +130,7 @@ export abstract class ErrorResult {
 }
 
 /** Codes of thrown errors (`extensions.code`). */
-export type ThrownCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+export type ThrownCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR' | 'RATE_LIMITED' | 'TIMEOUT';
 
 export function badInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });

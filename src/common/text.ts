@@ -17,6 +17,9 @@ export interface TextRule {
  */
 export function cleanText(value: string | null | undefined, rule: TextRule): string | null {
   if (value === null || value === undefined) return null;
+  // NFC shortens text by at most a few code units per character: far longer input is refused unread
+  // (a 1 MB variable costs no normalisation and no regular expression)
+  if (value.length > rule.max * 4 + 64) throw badInput(`${rule.field} is longer than ${rule.max} characters`, rule.field);
   if (LONE_SURROGATE.test(value)) throw badInput(`${rule.field} is not valid Unicode text`, rule.field);
   let v = value.normalize('NFC').trim();
   if (!rule.multiline) v = v.replace(/[\t\r\n]+/g, ' ');

@@ -8,24 +8,30 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { SqlStats, sqlStatsStorage } from '../db/sql-stats';
-import { TokenError, TokenService } from '../modules/auth/tokens';
+import { apiClientsService } from '../modules/auth/api-clients.service';
+import type { AuthService } from '../modules/auth/auth.service';
+import { Authenticated, Authenticator } from '../modules/auth/authenticate';
 import { Viewer } from '../modules/auth/viewer';
 import type { EventHub } from '../modules/events/event-hub';
 import { Context, buildContext } from './context';
 import { graphiqlAssets, graphiqlHtml } from './graphiql';
 import { mountEResourceRoutes } from './eresources-http';
+import { SecurityContext, penalise, rateLimitedError, securityPlugin } from './security/apollo-security';
+import { corsFor, graphiqlCsp, requestTimeout, securityHeaders } from './security/http-guards';
+import { checkDocumentSize, validationRules } from './security/limits';
+import { RateLimiter, createRateLimiter } from './security/rate-limit';
+import { TrustedDocuments, resolveTrustedDocument } from './security/trusted-documents';
+import { startWebSocket } from './security/ws';
 
 export interface HttpServerDeps {
   config: Config;
   logger: Logger;
   orm: MikroORM;
   schema: GraphQLSchema;
-  tokens: TokenService;
+  auth: AuthService;
   events: EventHub | null;
 }
 
@@ -34,27 +40,6 @@ export interface RunningHttpServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish, closes sockets. */
   stop(): Promise<void>;
-}
-
-/** Reads `Authorization: Bearer <token>`; a bad token is an error, not a silent downgrade to anonymous. */
-async function viewerAndExpiry(tokens: TokenService, authorization: unknown): Promise<{ viewer: Viewer; expiresAt: Date | null }> {
-  if (authorization === undefined || authorization === null || authorization === '') return { viewer: Viewer.anonymous(), expiresAt: null };
-  const m = typeof authorization === 'string' ? /^Bearer\s+([A-Za-z0-9._-]{1,4096})$/i.exec(authorization.trim()) : null;
-  if (!m) throw authError('Authorization must be "Bearer <token>".');
-  try {
-    return await tokens.verify(m[1]);
-  } catch (err) {
-    if (err instanceof TokenError) throw authError(`Access token refused: ${err.message}. Sign in again.`);
-    throw err;
-  }
-}
-
-async function viewerFrom(tokens: TokenService, authorization: unknown): Promise<Viewer> {
-  return (await viewerAndExpiry(tokens, authorization)).viewer;
-}
-
-function authError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
 const KNOWN_CODES = new Set([
@@ -66,8 +51,26 @@ const KNOWN_CODES = new Set([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  // security and limits
+  'RATE_LIMITED',
+  'COST_LIMIT_EXCEEDED',
+  'QUERY_TOO_LARGE',
+  'TRUSTED_DOCUMENT_REQUIRED',
+  'TIMEOUT',
+  'TOO_MANY_SUBSCRIPTIONS',
+  'SUBSCRIBER_TOO_SLOW',
 ]);
+
+/** PostgreSQL cancelled a statement (statement_timeout): the client hears TIMEOUT, not an internal error. */
+function isStatementTimeout(error: unknown): boolean {
+  for (let e = error as { code?: unknown; originalError?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.code === '57014') return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
 
 /**
  * Client errors pass through with their code; anything else is an internal error whose details
@@ -75,7 +78,16 @@ const KNOWN_CODES = new Set([
  */
 export function makeFormatError(config: Config, logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    // graphql-js stops coercing variables after 50 errors with an error that carries no code: bad input
+    if (code === 'INTERNAL_SERVER_ERROR' && /^Too many errors processing variables/.test(formatted.message)) {
+      code = 'BAD_USER_INPUT';
+      formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+    }
+    if (code === 'INTERNAL_SERVER_ERROR' && isStatementTimeout(error)) {
+      logger.warn({ path: formatted.path }, 'statement timeout');
+      return { message: 'The database took too long for this request and stopped it; ask for less.', locations: formatted.locations, path: formatted.path, extensions: { code: 'TIMEOUT' } };
+    }
     if (KNOWN_CODES.has(code)) {
       if (config.nodeEnv !== 'production') return formatted;
       const { stacktrace: _s, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
@@ -106,51 +118,55 @@ function sqlCountPlugin(): ApolloServerPlugin<Context & { sqlStats?: SqlStats }>
   };
 }
 
+function clientAddressOf(config: Config, req: http.IncomingMessage & { ip?: string }): string | null {
+  // behind a proxy express derives req.ip from X-Forwarded-For (TRUST_PROXY); otherwise the socket
+  return (config.trustProxy ? req.ip : undefined) ?? req.socket.remoteAddress ?? null;
+}
+
+type GraphqlRequest = express.Request & { auth?: Authenticated; clientAddress?: string | null };
+
 export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttpServer> {
-  const { config, logger, orm, schema, tokens, events } = deps;
+  const { config, logger, orm, schema, auth, events } = deps;
   const rootEm = orm.em as EntityManager;
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', true);
   const server = http.createServer(app);
+  // slow clients: the whole request must arrive in time (slowloris)
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  server.requestTimeout = config.requestTimeoutMs + 5000;
 
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxRequestBytes });
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; expiry?: NodeJS.Timeout }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        // the upgrade request (headers, parser state) is not needed after the handshake: an idle
-        // connection should hold no more than its socket
-        (ctx.extra as { request?: unknown }).request = undefined;
-        try {
-          const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          const { viewer, expiresAt } = await viewerAndExpiry(tokens, auth);
-          ctx.extra.viewer = viewer;
-          if (expiresAt) {
-            // a token that expires ends the connection and its subscriptions
-            ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, 'Token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
-            ctx.extra.expiry.unref();
-          }
-          return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => {
-        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
-      },
-      context: (ctx) =>
-        buildContext({ rootEm, viewer: ctx.extra.viewer ?? Viewer.anonymous(), logger, config, clientAddress: null, events }),
-    },
-    wss,
-  );
+  const limiter: RateLimiter = createRateLimiter(config, logger);
+  const trusted = config.trustedDocumentsFile ? TrustedDocuments.load(config.trustedDocumentsFile, config.trustedDocumentsOnly) : null;
+  if (trusted) logger.info({ documents: trusted.size, only: config.trustedDocumentsOnly }, 'trusted documents loaded');
+  const authenticator = new Authenticator(auth.tokens, auth.sessions, apiClientsService, () => rootEm.fork({ clear: true, useContext: false }));
+  const formatError = makeFormatError(config, logger);
 
-  const apollo = new ApolloServer<Context & { sqlStats?: SqlStats }>({
+  const ws = startWebSocket({
+    server,
+    schema,
+    config,
+    logger,
+    authenticator,
+    sessions: auth.sessions,
+    limiter,
+    trusted,
+    formatError,
+    buildContext: (viewer, clientAddress) => buildContext({ rootEm, viewer, logger, config, clientAddress, events }),
+    clientAddress: (req) => clientAddressOf(config, req),
+  });
+
+  const apollo = new ApolloServer<Context & SecurityContext & { sqlStats?: SqlStats }>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
-    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: makeFormatError(config, logger),
+    hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
+    formatError,
     allowBatchedHttpRequests: false,
+    // trusted documents replace Apollo's automatic persisted queries (which would let anyone register documents)
+    persistedQueries: false,
+    parseOptions: { maxTokens: config.maxTokens },
+    validationRules: validationRules(config),
     // main.ts owns shutdown: it stops the server, then the pool, then PostgreSQL
     stopOnTerminationSignals: false,
     csrfPrevention: true,
@@ -163,15 +179,20 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await ws.dispose();
+              await limiter.close();
             },
           };
         },
       },
+      securityPlugin(config, schema, limiter),
       ...(config.exposeSqlCount ? [sqlCountPlugin()] : []),
     ],
   });
   await apollo.start();
+
+  app.use(securityHeaders(config));
+  app.use(corsFor(config));
 
   app.get('/health', async (_req, res) => {
     try {
@@ -182,35 +203,84 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
     }
   });
 
-  mountEResourceRoutes(app, { config, logger, orm, events, viewerOf: (auth) => viewerFrom(tokens, auth) });
+  mountEResourceRoutes(app, { config, logger, orm, events, viewerOf: async (authorization) => (await authenticator.authenticate(authorization)).viewer });
 
   app.use('/graphiql', graphiqlAssets());
+  const ide = graphiqlHtml('/graphql');
+  const ideCsp = graphiqlCsp(ide);
   app.get('/graphql', (req, res, next) => {
     // a browser opening the endpoint gets GraphiQL; GET queries (?query=) go to the API
     if (config.graphiql && req.query.query === undefined && req.accepts(['text/html', 'application/json']) === 'text/html') {
-      res.type('html').send(graphiqlHtml('/graphql'));
+      res.set('content-security-policy', ideCsp).type('html').send(ide);
       return;
     }
     next();
   });
 
+  const refuse = (res: express.Response, error: GraphQLError, penalised?: GraphqlRequest) => {
+    if (penalised?.auth) void penalise(limiter, { viewer: penalised.auth.viewer, clientAddress: penalised.clientAddress ?? null });
+    const http = (error.extensions.http ?? {}) as { status?: number; headers?: Map<string, string> };
+    for (const [k, v] of http.headers ?? []) res.set(k, v);
+    const { http: _h, ...extensions } = error.extensions;
+    res.status(http.status ?? 400).json({ errors: [{ message: error.message, extensions }] });
+  };
+
   app.use(
     '/graphql',
+    requestTimeout(config.requestTimeoutMs),
+    // who is asking, and the door price of their bucket, before the body is read: an empty bucket
+    // costs a client a header parse, not a JSON parse of up to 1 MB
+    async (req: GraphqlRequest, res, next) => {
+      try {
+        req.clientAddress = clientAddressOf(config, req);
+        try {
+          req.auth = await authenticator.authenticate(req.headers.authorization, req.headers['x-api-key']);
+        } catch (err) {
+          if (err instanceof GraphQLError) return refuse(res, err);
+          throw err;
+        }
+        const door = await limiter.consume(req.auth.viewer.bucketKey(req.clientAddress), 1);
+        if (!door.allowed) return refuse(res, rateLimitedError({ ...door, cost: 1 }));
+        next();
+      } catch (err) {
+        next(err);
+      }
+    },
     express.json({ limit: config.maxRequestBytes }),
+    // the document's size and trust
+    async (req: GraphqlRequest, res, next) => {
+      try {
+        const viewer = req.auth!.viewer;
+        const body = req.body as unknown;
+        if (req.method === 'POST' && body && typeof body === 'object' && !Array.isArray(body)) {
+          const b = body as Record<string, unknown>;
+          const refused = checkDocumentSize(b.query, config) ?? resolveTrustedDocument(b, trusted, viewer);
+          if (refused) return refuse(res, refused, req);
+        } else if (req.method === 'GET') {
+          const q = { ...(req.query as Record<string, unknown>) };
+          const refused = checkDocumentSize(q.query, config) ?? (q.documentId === undefined ? resolveTrustedDocument(q, trusted, viewer) : null);
+          if (refused) return refuse(res, refused, req);
+        }
+        next();
+      } catch (err) {
+        next(err);
+      }
+    },
     (req, _res, next) => {
       // every SQL statement run for this request is counted from here on
       sqlStatsStorage.run({ statements: 0 }, () => next());
     },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const viewer = await viewerFrom(tokens, req.headers.authorization);
+        const r = req as GraphqlRequest;
+        const viewer = r.auth?.viewer ?? Viewer.anonymous();
         const ctx = buildContext({
           rootEm,
           viewer,
           logger,
           config,
           events,
-          clientAddress: req.socket.remoteAddress ?? null,
+          clientAddress: r.clientAddress ?? null,
           requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 100) : randomUUID(),
         });
         return { ...ctx, sqlStats: sqlStatsStorage.getStore() };
@@ -220,6 +290,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
 
   // malformed JSON and oversized bodies: a 4xx in GraphQL's error shape, never a 500
   app.use((err: { status?: number; type?: string; message?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    // the timeout already answered: whatever the handler tried to write afterwards is dropped
+    if (res.locals.timedOut) return;
     if (res.headersSent) return next(err);
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logger.error({ err }, 'request failed');

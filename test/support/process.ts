@@ -99,6 +99,10 @@ export async function startShelfnet(opts: ShelfnetOptions): Promise<TestServer> 
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       SEED_DEMO: 'true',
+      // as in harness.ts: the suite's own traffic stays clear of the rate and cost limits
+      RATE_LIMIT_POINTS: '1000000000',
+      RATE_LIMIT_REFILL_PER_SECOND: '1000000000',
+      MAX_COST: '1000000',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,11 +19,12 @@ export interface AuditInput {
 export async function audit(ctx: { em: EntityManager; viewer: Viewer }, input: AuditInput): Promise<void> {
   await query(
     ctx.em,
-    `insert into audit_log (actor_account_id, actor_patron_id, library_id, action, entity, entity_id, before, after)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)`,
+    `insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, before, after)
+     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)`,
     [
       ctx.viewer.accountId,
       ctx.viewer.patronId,
+      ctx.viewer.apiClientId,
       input.libraryId ?? ctx.viewer.libraryId,
       input.action,
       input.entity,

@@ -2,21 +2,27 @@ import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, R
 import { NotPermittedError, resultUnion } from '../../common/error-results';
 import { toGlobalId } from '../../common/ids';
 import type { Context } from '../../server/context';
-import { InvalidCredentialsError } from '../auth/auth.types';
-import type { TokenService } from '../auth/tokens';
+import type { AuthService } from '../auth/auth.service';
+import { InvalidCredentialsError, TooManyAttemptsError } from '../auth/auth.types';
 import { UnknownLibraryError } from '../catalog/catalog.types';
 import { LibraryType } from '../libraries/library.types';
 import { Patron } from './patron.entity';
 import { CreatePatronInput, DuplicateCardNumberError, PatronConnection, PatronNotFoundError, PatronType, UpdatePatronInput } from './patron.types';
 import { patronsService } from './patrons.service';
 
-@ObjectType('PatronAuthPayload', { description: 'A signed access token for a patron.' })
+@ObjectType('PatronAuthPayload', { description: 'A signed access token for a patron, and the refresh token that gets the next one.' })
 export class PatronAuthPayload {
-  @Field({ description: 'Send as `Authorization: Bearer <token>`.' })
+  @Field({ description: 'Send as `Authorization: Bearer <token>`. Short-lived (15 minutes by default).' })
   token!: string;
 
   @Field({ description: 'When the token stops working.' })
   expiresAt!: Date;
+
+  @Field({ description: 'Pass to `refreshToken` before `expiresAt` for a new pair. Each refresh token works once: using a spent one again ends the session.' })
+  refreshToken!: string;
+
+  @Field({ description: 'When the session ends at the latest (sign in again then).' })
+  refreshTokenExpiresAt!: Date;
 
   @Field(() => PatronType, { description: 'The patron signed in.' })
   patron!: unknown;
@@ -26,7 +32,7 @@ export const PatronLoginResult = resultUnion(
   'PatronLoginResult',
   'A token, or why signing in failed.',
   { entity: (v: unknown) => typeof v === 'object' && v !== null && 'token' in v, type: PatronAuthPayload },
-  [InvalidCredentialsError],
+  [InvalidCredentialsError, TooManyAttemptsError],
 );
 export const CreatePatronResult = resultUnion('CreatePatronResult', 'The new patron, or why it was refused.', { entity: Patron, type: PatronType }, [
   DuplicateCardNumberError,
@@ -38,7 +44,7 @@ export const UpdatePatronResult = resultUnion('UpdatePatronResult', 'The changed
   NotPermittedError,
 ]);
 
-export function patronResolvers(tokens: TokenService) {
+export function patronResolvers(auth: AuthService) {
   @Resolver(() => PatronType)
   class PatronResolver {
     @Mutation(() => PatronLoginResult, { description: 'Signs a patron in with card number and PIN.' })
@@ -47,7 +53,7 @@ export function patronResolvers(tokens: TokenService) {
       @Arg('cardNumber', () => String, { description: 'Card number.' }) cardNumber: string,
       @Arg('pin', () => String, { description: 'PIN.' }) pin: string,
     ) {
-      return patronsService.login(ctx, tokens, cardNumber, pin);
+      return auth.loginPatron(ctx, cardNumber, pin);
     }
 
     @Query(() => PatronType, { nullable: true, description: 'A patron by card number (staff who may see them; the patron themself).' })

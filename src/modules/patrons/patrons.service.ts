@@ -6,11 +6,9 @@ import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common
 import { cleanText, requireText } from '../../common/text';
 import { query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password';
-import type { TokenService } from '../auth/tokens';
+import { hashPassword } from '../auth/password';
 import { UnknownLibraryError } from '../catalog/catalog.types';
 import { librariesService, parseLibraryCode } from '../libraries/libraries.service';
-import { InvalidCredentialsError } from '../auth/auth.types';
 import { Patron, PatronStatus } from './patron.entity';
 import { CreatePatronInput, DuplicateCardNumberError, PatronNotFoundError, UpdatePatronInput } from './patron.types';
 
@@ -211,17 +209,6 @@ export class PatronsService {
       await audit({ em, viewer: ctx.viewer }, { action: 'updatePatron', entity: 'Patron', entityId: p.id, libraryId: p.homeLibrary.id, before, after: { status: p.status, expiresOn: p.expiresOn } });
       return p;
     });
-  }
-
-  /** Patron sign-in with card number and PIN; the same kind of token as staff get. */
-  async login(ctx: Context, tokens: TokenService, rawCard: string, pin: string) {
-    if (typeof pin !== 'string' || pin.length > 100) throw badInput('pin is too long', 'pin');
-    const card = CARD.test((rawCard ?? '').trim().toUpperCase()) ? rawCard.trim().toUpperCase() : null;
-    const p = card ? await ctx.em.findOne(Patron, { cardNumber: card }) : null;
-    const ok = await verifyPassword(pin, p?.pinHash ?? (await dummyPasswordHash()));
-    if (!p || !ok || p.status === PatronStatus.BLOCKED) return new InvalidCredentialsError();
-    const issued = await tokens.issuePatron(p.id, p.cardNumber, p.homeLibrary.id);
-    return { ...issued, patron: p };
   }
 }
 
