@@ -4,6 +4,7 @@ import {
   IllAnswerRenewalDocument,
   IllCancelDocument,
   IllCheckInReturnedDocument,
+  IllCreateApiClientDocument,
   IllCreateDocument,
   IllDeliverDocument,
   IllDeliverEResourceDocument,
@@ -469,6 +470,33 @@ describe('who may do what, and bad input', () => {
     expect(stats.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     // a network admin may act on either side
     expect(await get(tokens.admin, id)).toMatchObject({ allowedActions: expect.arrayContaining(['CANCEL', 'RESPOND_WILL_SUPPLY', 'SHIP']) });
+  });
+
+  test("a partner system with a RESOURCE_SHARING key works its library's side; the audit names the key; other keys are refused", async () => {
+    await sql(`insert into accounts (username, password_hash, role, library_id)
+               select 'admin.bdi-ts', (select password_hash from accounts where username = 'librarian.bdi-ts'), 'LIBRARY_ADMIN', id from libraries where code = 'BDI-TS'
+               on conflict do nothing`);
+    const adminTs = await api.login('admin.bdi-ts');
+    const key = async (permissions: string[]) => {
+      const r = data(await api.gql(IllCreateApiClientDocument, { input: { libraryCode: 'BDI-TS', name: `ill ${permissions.join()}`, permissions: permissions as never } }, { token: adminTs })).createApiClient;
+      if (r.__typename !== 'ApiClientCreated') throw new Error(JSON.stringify(r));
+      return r;
+    };
+    const sharing = await key(['RESOURCE_SHARING']);
+    const holdings = await key(['READ_HOLDINGS']);
+    const t = await title({ 'BDI-PL': 1 });
+    const made = data(await api.gql(IllCreateDocument, { input: { recordId: t.recordId } as never }, { headers: { 'x-api-key': sharing.apiKey } })).createIllRequest as Ill;
+    expect(made).toMatchObject({ __typename: 'IllRequest', requestingLibrary: { code: 'BDI-TS' }, allowedActions: ['CANCEL', 'SEND_MESSAGE'] });
+    const [row] = await sql<{ n: string }>(`select count(*) n from audit_log where action = 'ill:CREATE' and entity_id = $1 and actor_api_client_id = $2`, [
+      localId(made.id!),
+      localId(sharing.client.id),
+    ]);
+    expect(row.n).toBe('1');
+    const refused = await api.gql(IllCreateDocument, { input: { recordId: t.recordId } as never }, { headers: { 'x-api-key': holdings.apiKey } });
+    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // the key acts for its own library only: the lender's side is not its to take
+    const lenderStep = data(await api.gql(IllRespondDocument, { input: { requestId: made.id!, answer: 'WILL_SUPPLY' as never } }, { headers: { 'x-api-key': sharing.apiKey } })).respondToIllRequest;
+    expect(lenderStep).toMatchObject({ errorCode: 'NOT_PERMITTED' });
   });
 
   test("a library's admin sets its response time; the next request to it is due that many working days later", async () => {

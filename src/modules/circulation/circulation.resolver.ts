@@ -223,7 +223,7 @@ export class HoldResolver {
     @Arg('holdId', () => ID, { description: 'The hold.' }) holdId: string,
     @Arg('until', () => Date, { nullable: true, description: 'Suspended until then; null resumes.' }) until: Date | null,
   ) {
-    return holdsService.suspend(ctx, holdId, until);
+    return holdsService.suspend(ctx, holdId, until ?? null);
   }
 
   @Query(() => [HoldType], { description: 'Waiting holds of a title in queue order (staff).' })

@@ -183,8 +183,8 @@ export class CirculationService {
            select 'item.status_changed', array[?]::bigint[], 'Item', it.id, ?::jsonb from it
            returning 1
          ), au as (
-           insert into audit_log (actor_account_id, library_id, action, entity, entity_id, before, after)
-           select ?, l.library_id, 'checkoutItem', 'Loan', l.id, ?::jsonb,
+           insert into audit_log (actor_account_id, actor_api_client_id, library_id, action, entity, entity_id, before, after)
+           select ?, ?, l.library_id, 'checkoutItem', 'Loan', l.id, ?::jsonb,
                   jsonb_build_object('itemStatus', 'ON_LOAN', 'patronId', l.patron_id, 'dueAt', l.due_at)
              from l returning 1
          )
@@ -206,6 +206,7 @@ export class CirculationService {
           item.library_id,
           JSON.stringify({ itemId: item.id, barcode, before: item.status, after: ItemStatus.ON_LOAN }),
           ctx.viewer.accountId,
+          ctx.viewer.apiClientId,
           JSON.stringify({ itemStatus: before }),
         ],
       );

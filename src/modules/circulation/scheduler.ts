@@ -138,6 +138,23 @@ async function purgeEvents(em: EntityManager): Promise<number> {
   return Number(rows[0].n);
 }
 
+/**
+ * Sign-in sessions a day past their expiry go (with their refresh tokens: a used token of a live
+ * session must stay to be recognised if it is presented again), and sign-in attempts older than the
+ * 31 days that login throttling looks back on.
+ */
+async function purgeSessions(em: EntityManager): Promise<number> {
+  const rows = await query<{ n: string }>(
+    em,
+    `with s as (delete from auth_sessions where id in (
+        select id from auth_sessions where expires_at < now() - interval '1 day' limit 5000) returning 1),
+     a as (delete from login_attempts where id in (
+        select id from login_attempts where at < now() - interval '31 days' order by id limit 10000) returning 1)
+     select (select count(*) from s) + (select count(*) from a) n`,
+  );
+  return Number(rows[0].n);
+}
+
 export const JOBS: { name: string; key: number; run: Job }[] = [
   { name: 'markOverdue', key: 1, run: markOverdue },
   { name: 'expireHolds', key: 2, run: expireHolds },
@@ -145,6 +162,7 @@ export const JOBS: { name: string; key: number; run: Job }[] = [
   { name: 'purgeEvents', key: 4, run: purgeEvents },
   { name: 'illTimeouts', key: 5, run: illTimeouts },
   { name: 'illOverdue', key: 6, run: illOverdue },
+  { name: 'purgeSessions', key: 7, run: purgeSessions },
   ...ERESOURCE_JOBS,
 ];
 

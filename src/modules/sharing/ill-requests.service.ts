@@ -214,8 +214,8 @@ export class IllRequestsService {
                                        'supplierState', r.supplier_state, 'lenderId', r.lender_id, 'serviceType', r.service_type)
                from r returning 1
            ), au as (
-             insert into audit_log (actor_account_id, actor_patron_id, library_id, action, entity, entity_id, after)
-             select ?, ?, r.requesting_library_id, 'ill:CREATE', 'IllRequest', r.id,
+             insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, after)
+             select ?, ?, ?, r.requesting_library_id, 'ill:CREATE', 'IllRequest', r.id,
                     jsonb_build_object('requesterState', r.requester_state, 'lenderId', r.lender_id, 'recordId', r.record_id) from r returning 1
            )
            select r.*, pg_notify('shelfnet_events', '') from r`,
@@ -242,6 +242,7 @@ export class IllRequestsService {
             rota.length,
             v.accountId,
             v.isPatron ? v.patronId : null,
+            v.apiClientId,
           ],
         );
         return mapRequest(em, rows[0]);

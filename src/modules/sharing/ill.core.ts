@@ -127,8 +127,8 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
                                  'supplierState', u.supplier_state, 'lenderId', u.lender_id, 'historyId', (select id from h)) || ?::jsonb
          from u returning 1
      ), au as (
-       insert into audit_log (actor_account_id, actor_patron_id, library_id, action, entity, entity_id, before, after)
-       select ?, ?, ?, ?, 'IllRequest', u.id, ?::jsonb,
+       insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, before, after)
+       select ?, ?, ?, ?, ?, 'IllRequest', u.id, ?::jsonb,
               jsonb_build_object('requesterState', u.requester_state, 'supplierState', u.supplier_state, 'lenderId', u.lender_id) || ?::jsonb
          from u returning 1
      ), ro as (
@@ -161,6 +161,7 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
       // audit
       viewer.accountId,
       viewer.patronId,
+      viewer.apiClientId,
       actingLibrary,
       `ill:${action}`,
       JSON.stringify({ requesterState: before.requesterState, supplierState: before.supplierState, lenderId: before.lenderId }),
