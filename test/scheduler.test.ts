@@ -406,16 +406,19 @@ describe('sign-in housekeeping', () => {
   test('sessions a day past their expiry go with their refresh tokens, and old sign-in attempts; live ones stay', async () => {
     const [acc] = await env.sql<{ id: string }>(db, `select id from accounts where username = 'librarian.bdi-ts'`);
     const ids = { old: '00000000-0000-4000-8000-00000000e001', live: '00000000-0000-4000-8000-00000000e002' };
-    await env.sql(
-      db,
-      `insert into auth_sessions (id, account_id, expires_at) values ($1, $3, now() - interval '2 days'), ($2, $3, now() + interval '10 days')`,
-      [ids.old, ids.live, acc.id],
-    );
-    await env.sql(db, `insert into refresh_tokens (token_hash, session_id, used_at) values ('\\x01', $1, now()), ('\\x02', $2, now())`, [ids.old, ids.live]);
+    // the attempts first, then sessions and their tokens in one statement: a job run in between sees whole data
     await env.sql(
       db,
       `insert into login_attempts (at, kind, identifier, client_address, success) values
          (now() - interval '40 days', 'STAFF', 'hk-old', '10.9.9.9', false), (now() - interval '2 days', 'STAFF', 'hk-recent', '10.9.9.9', true)`,
+    );
+    await env.sql(
+      db,
+      `with s as (
+         insert into auth_sessions (id, account_id, expires_at) values ($1, $3, now() - interval '2 days'), ($2, $3, now() + interval '10 days') returning id
+       )
+       insert into refresh_tokens (token_hash, session_id, used_at) select decode(md5(s.id::text), 'hex'), s.id, now() from s`,
+      [ids.old, ids.live, acc.id],
     );
     await until('the expired session is purged', async () => (await env.sql(db, `select 1 from auth_sessions where id = $1`, [ids.old])).length === 0);
     expect(await env.sql(db, `select session_id from refresh_tokens where session_id = any($1::uuid[]) order by session_id`, [[ids.old, ids.live]])).toEqual([{ session_id: ids.live }]);
