@@ -166,87 +166,87 @@ export class IllRequestsService {
 
     const requestingLib = requesting;
     try {
-      return await ctx.em.transactional(async (em) => {
-        // the reader (locked: one reader's requests are made one at a time)
-        let patronId: number | null = null;
-        if (v.isPatron || input.cardNumber) {
-          const rows = await query<{ id: string; home_library_id: string; status: PatronStatus; block_reason: string | null; expires_on: string; expired: boolean }>(
-            em,
-            `select id, home_library_id, status, block_reason, to_char(expires_on, 'YYYY-MM-DD') expires_on,
-                    expires_on < (now() at time zone 'Asia/Ho_Chi_Minh')::date expired
-               from patrons where ${v.isPatron ? 'id = ?' : 'card_number = ?'} for update`,
-            [v.isPatron ? v.patronId : parseCardNumber(input.cardNumber!, 'input.cardNumber')],
-          );
-          const p = rows[0];
-          if (!p) return new PatronNotFoundError();
-          // staff ask for their own library's readers (or readers who collect at their desk)
-          if (v.isStaff && !v.worksAt(Number(p.home_library_id)) && !v.worksAt(pickup.id)) return new PatronNotFoundError();
-          if (p.status === PatronStatus.BLOCKED) return new PatronBlockedError(p.block_reason);
-          if (p.status === PatronStatus.EXPIRED || p.expired) return new PatronExpiredError(p.expires_on);
-          patronId = Number(p.id);
-        }
-        const first = rota[0];
-        const rows = await query<Record<string, unknown>>(
+      // no transaction: the request, its rota, history, event and audit row are one statement, and a
+      // second open request of the reader for the title is refused by a unique index, not by a lock
+      const em = ctx.em;
+      let patronId: number | null = null;
+      if (v.isPatron || input.cardNumber) {
+        const rows = await query<{ id: string; home_library_id: string; status: PatronStatus; block_reason: string | null; expires_on: string; expired: boolean }>(
           em,
-          `with lender as (
-             select id, sn_add_working_days(now(), ill_response_days, time_zone) due from libraries where id = ?
-           ), r as (
-             insert into ill_requests (requesting_library_id, pickup_library_id, patron_id, record_id, citation, service_type,
-                    needed_by, notes, requester_state, supplier_state, lender_id, rota_position, answer_due_at,
-                    created_by_account_id, created_by_patron_id)
-             select ?, ?, ?, ?, ?::jsonb, ?, ?::date, ?, 'REQUESTED', 'REQUEST_RECEIVED', lender.id, 1, lender.due, ?, ? from lender
-             returning ${REQUEST_COLUMNS}
-           ), rota as (
-             insert into ill_rota_entries (request_id, position, library_id, available_copies, open_requests, distance, rank_reason, status, asked_at)
-             select r.id, e.pos, e.lib, e.avail, e.load, e.dist, e.why, case when e.pos = 1 then 'ASKED' else 'PENDING' end,
-                    case when e.pos = 1 then now() end
-               from r, unnest(?::int[], ?::bigint[], ?::int[], ?::int[], ?::text[], ?::text[]) e(pos, lib, avail, load, dist, why)
-             returning 1
-           ), h as (
-             insert into ill_history (request_id, action, side, actor_account_id, actor_patron_id, library_id, lender_id,
-                    requester_state, supplier_state, note, data)
-             select r.id, 'CREATE', 'BORROWER', ?, ?, r.requesting_library_id, r.lender_id, r.requester_state, r.supplier_state, r.notes,
-                    jsonb_build_object('rotaSize', ?::int) from r returning id
-           ), ev as (
-             insert into events (type, library_ids, entity, entity_id, payload)
-             select 'ill.created', array_remove(array[r.requesting_library_id, r.pickup_library_id, r.lender_id], null), 'IllRequest', r.id,
-                    jsonb_build_object('requestId', r.id, 'action', 'CREATE', 'requesterState', r.requester_state,
-                                       'supplierState', r.supplier_state, 'lenderId', r.lender_id, 'serviceType', r.service_type)
-               from r returning 1
-           ), au as (
-             insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, after)
-             select ?, ?, ?, r.requesting_library_id, 'ill:CREATE', 'IllRequest', r.id,
-                    jsonb_build_object('requesterState', r.requester_state, 'lenderId', r.lender_id, 'recordId', r.record_id) from r returning 1
-           )
-           select r.*, pg_notify('shelfnet_events', '') from r`,
-          [
-            first.libraryId,
-            requestingLib.id,
-            pickup.id,
-            patronId,
-            recordId,
-            JSON.stringify(citation),
-            serviceType,
-            neededBy,
-            notes,
-            v.accountId,
-            v.isPatron ? v.patronId : null,
-            `{${rota.map((c) => c.position).join(',')}}`,
-            pgArray(em, rota.map((c) => c.libraryId), 'bigint'),
-            `{${rota.map((c) => c.availableCopies).join(',')}}`,
-            `{${rota.map((c) => c.openLendingRequests).join(',')}}`,
-            pgArray(em, rota.map((c) => c.distance), 'text'),
-            pgArray(em, rota.map((c) => c.rankReason), 'text'),
-            v.accountId,
-            v.isPatron ? v.patronId : null,
-            rota.length,
-            v.accountId,
-            v.isPatron ? v.patronId : null,
-            v.apiClientId,
-          ],
+          `select id, home_library_id, status, block_reason, to_char(expires_on, 'YYYY-MM-DD') expires_on,
+                  expires_on < (now() at time zone 'Asia/Ho_Chi_Minh')::date expired
+             from patrons where ${v.isPatron ? 'id = ?' : 'card_number = ?'}`,
+          [v.isPatron ? v.patronId : parseCardNumber(input.cardNumber!, 'input.cardNumber')],
         );
-        return mapRequest(em, rows[0]);
-      });
+        const p = rows[0];
+        if (!p) return new PatronNotFoundError();
+        // staff ask for their own library's readers (or readers who collect at their desk)
+        if (v.isStaff && !v.worksAt(Number(p.home_library_id)) && !v.worksAt(pickup.id)) return new PatronNotFoundError();
+        if (p.status === PatronStatus.BLOCKED) return new PatronBlockedError(p.block_reason);
+        if (p.status === PatronStatus.EXPIRED || p.expired) return new PatronExpiredError(p.expires_on);
+        patronId = Number(p.id);
+      }
+      const first = rota[0];
+      const rows = await query<Record<string, unknown>>(
+        em,
+        `with lender as (
+           select id, sn_add_working_days(now(), ill_response_days, time_zone) due from libraries where id = ?
+         ), r as (
+           insert into ill_requests (requesting_library_id, pickup_library_id, patron_id, record_id, citation, service_type,
+                  needed_by, notes, requester_state, supplier_state, lender_id, rota_position, answer_due_at,
+                  created_by_account_id, created_by_patron_id)
+           select ?, ?, ?, ?, ?::jsonb, ?, ?::date, ?, 'REQUESTED', 'REQUEST_RECEIVED', lender.id, 1, lender.due, ?, ? from lender
+           returning ${REQUEST_COLUMNS}
+         ), rota as (
+           insert into ill_rota_entries (request_id, position, library_id, available_copies, open_requests, distance, rank_reason, status, asked_at)
+           select r.id, e.pos, e.lib, e.avail, e.load, e.dist, e.why, case when e.pos = 1 then 'ASKED' else 'PENDING' end,
+                  case when e.pos = 1 then now() end
+             from r, unnest(?::int[], ?::bigint[], ?::int[], ?::int[], ?::text[], ?::text[]) e(pos, lib, avail, load, dist, why)
+           returning 1
+         ), h as (
+           insert into ill_history (request_id, action, side, actor_account_id, actor_patron_id, library_id, lender_id,
+                  requester_state, supplier_state, note, data)
+           select r.id, 'CREATE', 'BORROWER', ?, ?, r.requesting_library_id, r.lender_id, r.requester_state, r.supplier_state, r.notes,
+                  jsonb_build_object('rotaSize', ?::int) from r returning id
+         ), ev as (
+           insert into events (type, library_ids, entity, entity_id, payload)
+           select 'ill.created', array_remove(array[r.requesting_library_id, r.pickup_library_id, r.lender_id], null), 'IllRequest', r.id,
+                  jsonb_build_object('requestId', r.id, 'action', 'CREATE', 'requesterState', r.requester_state,
+                                     'supplierState', r.supplier_state, 'lenderId', r.lender_id, 'serviceType', r.service_type)
+             from r returning 1
+         ), au as (
+           insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, after)
+           select ?, ?, ?, r.requesting_library_id, 'ill:CREATE', 'IllRequest', r.id,
+                  jsonb_build_object('requesterState', r.requester_state, 'lenderId', r.lender_id, 'recordId', r.record_id) from r returning 1
+         )
+         select r.*, pg_notify('shelfnet_events', '') from r`,
+        [
+          first.libraryId,
+          requestingLib.id,
+          pickup.id,
+          patronId,
+          recordId,
+          JSON.stringify(citation),
+          serviceType,
+          neededBy,
+          notes,
+          v.accountId,
+          v.isPatron ? v.patronId : null,
+          `{${rota.map((c) => c.position).join(',')}}`,
+          pgArray(em, rota.map((c) => c.libraryId), 'bigint'),
+          `{${rota.map((c) => c.availableCopies).join(',')}}`,
+          `{${rota.map((c) => c.openLendingRequests).join(',')}}`,
+          pgArray(em, rota.map((c) => c.distance), 'text'),
+          pgArray(em, rota.map((c) => c.rankReason), 'text'),
+          v.accountId,
+          v.isPatron ? v.patronId : null,
+          rota.length,
+          v.accountId,
+          v.isPatron ? v.patronId : null,
+          v.apiClientId,
+        ],
+      );
+      return mapRequest(em, rows[0]);
     } catch (err) {
       // the unique index on open requests per reader and title: a concurrent or earlier request won
       if ((err as { constraint?: string }).constraint === 'ill_requests_one_open_per_patron_record') {
