@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { pgArray, query } from '../../db/sql';
 import { Item } from './item.entity';
 import { BibliographicRecord } from './record.entity';
+import { fromRow } from '../../db/rows';
 
 export interface HoldingsRow {
   recordId: number;
@@ -32,18 +33,22 @@ export function createCatalogLoaders(em: EntityManager) {
     const rows = await query<Record<string, unknown>>(em, `select ${RECORD_COLUMNS} from bib_records r where r.id = any(?)`, [
       pgArray(em, ids, 'bigint'),
     ]);
-    const map = new Map(rows.map((r) => em.map(BibliographicRecord, r)).map((r) => [r.id, r]));
+    const map = new Map(rows.map((r) => fromRow(em, BibliographicRecord, r)).map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
 
   const itemById = new DataLoader<number, Item | null>(async (ids) => {
-    const rows = await em.find(Item, { id: { $in: [...ids] } });
+    const rows = (await query<Record<string, unknown>>(em, 'select * from items where id = any(?)', [pgArray(em, ids, 'bigint')])).map((r) =>
+      fromRow(em, Item, r),
+    );
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
 
   const itemByBarcode = new DataLoader<string, Item | null>(async (codes) => {
-    const rows = await em.find(Item, { barcode: { $in: [...codes] } });
+    const rows = (await query<Record<string, unknown>>(em, 'select * from items where barcode = any(?)', [pgArray(em, codes, 'text')])).map((r) =>
+      fromRow(em, Item, r),
+    );
     for (const i of rows) itemById.prime(i.id, i);
     const map = new Map(rows.map((r) => [r.barcode, r]));
     return codes.map((c) => map.get(c) ?? null);
@@ -90,7 +95,7 @@ export function createCatalogLoaders(em: EntityManager) {
       for (const row of rows) {
         const ord = Number(row.k) - 1;
         delete (row as Record<string, unknown>).k;
-        const item = em.map(Item, row);
+        const item = fromRow(em, Item, row);
         itemById.prime(item.id, item);
         out[ord].push(item);
       }

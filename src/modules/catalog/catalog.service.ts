@@ -7,6 +7,7 @@ import { cleanText, requireText } from '../../common/text';
 import { query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { librariesService, parseLibraryCode } from '../libraries/libraries.service';
+import { Library } from '../libraries/library.entity';
 import {
   AddItemInput,
   ContributorInput,
@@ -158,7 +159,7 @@ export class CatalogService {
       return await ctx.em.transactional(async (em) => {
         const item = em.create(Item, {
           record: em.getReference(BibliographicRecord, record.id),
-          library: library,
+          library: em.getReference(Library, library.id),
           barcode,
           location: cleanText(input.location, { field: 'input.location', max: 200 }),
           callNumber: cleanText(input.callNumber, { field: 'input.callNumber', max: 100 }),

@@ -9,6 +9,7 @@ import { isbnQuery } from './isbn';
 import { RECORD_COLUMNS } from './catalog.loaders';
 import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
+import { fromRow } from '../../db/rows';
 
 export interface CatalogSearchFilter {
   libraryCodes?: string[] | null;
@@ -141,7 +142,7 @@ export class SearchService {
       const phase = row.phase === undefined ? null : Number(row.phase);
       const yk = row.yk === undefined || row.yk === null ? null : Number(row.yk);
       for (const k of ['score', 'sort_key', 'phase', 'yk', 'n_matches']) delete row[k];
-      const record = ctx.em.map(BibliographicRecord, row);
+      const record = fromRow(ctx.em, BibliographicRecord, row);
       ctx.loaders.recordById.prime(record.id, record);
       return { record, score, sortKey, phase, yk };
     });

@@ -9,6 +9,7 @@ import { LoanFilter, LoanStatus, TransitDirection } from './circulation.types';
 import { Hold } from './hold.entity';
 import { Loan } from './loan.entity';
 import { Transit } from './transit.entity';
+import { fromRow } from '../../db/rows';
 
 /** Read side of circulation: desk lists and the patron's own account. */
 export class CirculationQueries {
@@ -64,14 +65,14 @@ export class CirculationQueries {
     );
     const loans = rows.map((r) => {
       const { due_key: key, ...row } = r;
-      return { key, loan: ctx.em.map(Loan, row) };
+      return { key, loan: fromRow(ctx.em, Loan, row) };
     });
     return toPage(loans, limit, (l) => encodeCursor('loan', [l.key, l.loan.id]), (l) => l.loan);
   }
 
   async holdQueue(ctx: Context, recordId: number): Promise<Hold[]> {
     const rows = await query<Record<string, unknown>>(ctx.em, `select * from holds where record_id = ? and status = 'WAITING' order by id limit 500`, [recordId]);
-    return rows.map((r) => ctx.em.map(Hold, r));
+    return rows.map((r) => fromRow(ctx.em, Hold, r));
   }
 
   async holdShelf(ctx: Context, code: string): Promise<Hold[]> {
@@ -81,7 +82,7 @@ export class CirculationQueries {
       `select * from holds where pickup_library_id = ? and status = 'READY_FOR_PICKUP' order by shelf_expires_at, id limit 1000`,
       [lib.id],
     );
-    return rows.map((r) => ctx.em.map(Hold, r));
+    return rows.map((r) => fromRow(ctx.em, Hold, r));
   }
 
   async transits(ctx: Context, code: string, direction: TransitDirection, limit: number): Promise<Transit[]> {
@@ -92,7 +93,7 @@ export class CirculationQueries {
       `select * from transits where ${col} = ? and received_at is null order by id limit ?`,
       [lib.id, limit],
     );
-    return rows.map((r) => ctx.em.map(Transit, r));
+    return rows.map((r) => fromRow(ctx.em, Transit, r));
   }
 
   private patronId(ctx: Context): number | null {
@@ -110,7 +111,7 @@ export class CirculationQueries {
       `select * from loans where patron_id = ? and returned_at is null ${cond} order by due_at, id limit 1000`,
       [id],
     );
-    return rows.map((r) => ctx.em.map(Loan, r));
+    return rows.map((r) => fromRow(ctx.em, Loan, r));
   }
 
   async myHolds(ctx: Context): Promise<Hold[]> {
@@ -121,7 +122,7 @@ export class CirculationQueries {
       `select * from holds where patron_id = ? and status in ('WAITING','IN_TRANSIT','READY_FOR_PICKUP') order by id limit 1000`,
       [id],
     );
-    return rows.map((r) => ctx.em.map(Hold, r));
+    return rows.map((r) => fromRow(ctx.em, Hold, r));
   }
 
   /** Returned loans, newest first (anonymised ones are gone from it). */
@@ -142,7 +143,7 @@ export class CirculationQueries {
       `select * from loans where patron_id = ? and returned_at is not null ${keyset} order by id desc limit ?`,
       [...params, limit + 1],
     );
-    return toPage(rows.map((r) => ctx.em.map(Loan, r)), limit, (l) => encodeCursor('history', [l.id]), (l) => l);
+    return toPage(rows.map((r) => fromRow(ctx.em, Loan, r)), limit, (l) => encodeCursor('history', [l.id]), (l) => l);
   }
 
   /** Fines recorded at return, in VND (payments are not tracked yet). */

@@ -32,6 +32,7 @@ import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } fro
 import { CopyRows, LockedItem, RouteResult, lockItemByBarcode, routeFreeItem } from './routing';
 import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
 import { IllLoanError } from '../sharing/ill.types';
+import { fromRow } from '../../db/rows';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
@@ -65,9 +66,9 @@ interface PatronRow {
  */
 function primeCopy(ctx: Context, item: LockedItem & { rows?: CopyRows }): void {
   if (!item.rows) return;
-  const copy = ctx.em.map(Item, { ...item.rows.item, status: item.status });
+  const copy = fromRow(ctx.em, Item, { ...item.rows.item, status: item.status });
   ctx.loaders.itemById.clear(copy.id).prime(copy.id, copy);
-  const record = ctx.em.map(BibliographicRecord, item.rows.record);
+  const record = fromRow(ctx.em, BibliographicRecord, item.rows.record);
   ctx.loaders.recordById.prime(record.id, record);
 }
 

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { pgArray, query } from '../../db/sql';
 import { Library } from './library.entity';
+import { fromRow } from '../../db/rows';
 
 /**
  * Per-request loaders for libraries. A load also fetches the libraries' ancestors in the same
@@ -20,7 +21,7 @@ export function createLibraryLoaders(em: EntityManager) {
     );
     const libs = rows.map((r) => {
       delete r.search_text;
-      return em.map(Library, r);
+      return fromRow(em, Library, r);
     });
     for (const l of libs) {
       libraryById.prime(l.id, l);

@@ -9,8 +9,10 @@ import { audit } from '../audit/audit.service';
 import { hashPassword } from '../auth/password';
 import { UnknownLibraryError } from '../catalog/catalog.types';
 import { librariesService, parseLibraryCode } from '../libraries/libraries.service';
+import { Library } from '../libraries/library.entity';
 import { Patron, PatronStatus } from './patron.entity';
 import { CreatePatronInput, DuplicateCardNumberError, PatronNotFoundError, UpdatePatronInput } from './patron.types';
+import { fromRow } from '../../db/rows';
 
 const CARD = /^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -128,7 +130,7 @@ export class PatronsService {
     );
     const patrons = rows.map((r) => {
       delete r.search_text;
-      return ctx.em.map(Patron, r);
+      return fromRow(ctx.em, Patron, r);
     });
     return toPage(patrons, limit, (p) => encodeCursor('patron', [p.cardNumber]), (p) => p);
   }
@@ -147,7 +149,6 @@ export class PatronsService {
     const fields = {
       cardNumber,
       fullName: requireText(input.fullName, { field: 'input.fullName', max: 300 }),
-      homeLibrary: lib,
       category: input.category,
       expiresOn,
       dateOfBirth: parseBirthDate(input.dateOfBirth),
@@ -158,7 +159,8 @@ export class PatronsService {
     };
     try {
       return await ctx.em.transactional(async (em) => {
-        const p = em.create(Patron, fields as unknown as Patron);
+        // the library from the loader is a read-only copy: the new row refers to it by id
+        const p = em.create(Patron, { ...fields, homeLibrary: em.getReference(Library, lib.id) } as unknown as Patron);
         await em.flush();
         await audit({ em, viewer: ctx.viewer }, { action: 'createPatron', entity: 'Patron', entityId: p.id, libraryId: lib.id, after: { cardNumber, homeLibrary: code } });
         return p;

@@ -6,6 +6,7 @@ import { IllRequest } from './ill-request.entity';
 import { REQUEST_COLUMNS, mapRequest } from './ill.core';
 import { IllAction, IllState } from './ill.state-machine';
 import { IllDistance, IllHistoryEntryType, IllRotaEntryType, IllRotaStatus, IllUnfilledReason } from './ill.types';
+import { fromRow } from '../../db/rows';
 
 /** Timestamps of raw rows come as text (MikroORM leaves the mapping to itself). */
 const time = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
@@ -39,7 +40,7 @@ export function createSharingLoaders(em: EntityManager, libraryById: DataLoader<
     );
     // the rota's libraries come with it: a page of requests costs no extra statement for them
     for (const r of rows) {
-      const lib = em.map(Library, r.lib as Record<string, unknown>);
+      const lib = fromRow(em, Library, r.lib as Record<string, unknown>);
       libraryById.prime(lib.id, lib);
     }
     const entries = rows.map((r) => ({
