@@ -19,6 +19,13 @@ import { DEFAULT_PAGE, MAX_PAGE } from '../../common/pagination';
 /** Assumed length of a list that has no `first` argument (holdings of a record, contributors...). */
 export const LIST_WITHOUT_FIRST = 10;
 
+/**
+ * A request body costs one rate-limit point per this many bytes on top of its door point: the API reads
+ * and parses whatever a body holds, so a client sending 1 MB bodies (100 points each) is throttled like
+ * one sending costly operations, however cheaply each is refused afterwards.
+ */
+export const BODY_BYTES_PER_POINT = 10_000;
+
 export type LimitsConfig = Pick<Config, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxTokens' | 'maxQueryChars' | 'maxCost'>;
 
 /**
