@@ -21,6 +21,7 @@ const USAGE = `usage: npm run bench:abuse -- [--seconds S] [--rate R] [--attacke
   --attackers N    attacking clients per kind of attack (7 kinds; default 4)
   --attack-rate A  attack requests per second in all (default 0: each client as fast as it is answered)
   --repeat K     runs of each phase; medians are printed (default 3)
+  --attacks a,b  only these attacks (deep, tokens, aliased, costly, allowedButDear, huge, bruteForce; default all)
 Database: DATABASE_URL (database shelfnet_abuse), else the embedded PostgreSQL in <data>/bench-pg.`;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -102,7 +103,9 @@ async function attack(url: string, seconds: number, attackers: number, rate: num
   const gapMs = rate > 0 ? (1000 * attackers * Object.keys(ATTACKS).length) / rate : 0;
   const counts: Record<string, Record<string, number>> = {};
   await Promise.all(
-    Object.entries(ATTACKS).flatMap(([name, make], k) =>
+    Object.entries(ATTACKS)
+      .filter(([name]) => !process.env.SHELFNET_ABUSE_ATTACKS || process.env.SHELFNET_ABUSE_ATTACKS.split(',').includes(name))
+      .flatMap(([name, make], k) =>
       Array.from({ length: attackers }, async (_, a) => {
         const c = (counts[name] ??= {});
         for (let n = 0; Date.now() < end; n++) {
@@ -159,7 +162,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, rate: { type: 'string' }, attackers: { type: 'string' }, 'attack-rate': { type: 'string' }, repeat: { type: 'string' }, help: { type: 'boolean' } },
+    options: { seconds: { type: 'string' }, rate: { type: 'string' }, attackers: { type: 'string' }, 'attack-rate': { type: 'string' }, repeat: { type: 'string' }, attacks: { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     say(USAGE);
@@ -170,11 +173,26 @@ async function main(): Promise<number> {
   const attackers = Number(values.attackers ?? 4);
   const repeat = Number(values.repeat ?? 3);
   const attackRate = Number(values['attack-rate'] ?? 0);
+  if (values.attacks) {
+    const unknown = values.attacks.split(',').filter((a) => !(a in ATTACKS));
+    if (unknown.length) {
+      process.stderr.write(`unknown attacks: ${unknown.join(', ')}; known: ${Object.keys(ATTACKS).join(', ')}\n`);
+      return 2;
+    }
+    // the attacking child process reads it
+    process.env.SHELFNET_ABUSE_ATTACKS = values.attacks;
+  }
   const life = new BenchLifecycle();
   life.handleSignals();
   try {
     const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
-    const { api } = await demoApi(life, config, 'shelfnet_abuse', { TRUST_PROXY: 'true', LOG_LEVEL: 'info' });
+    // the rate buckets as configured (defaults: 1,000 points, 50/s): the benchmarks' API turns them off otherwise
+    const { api } = await demoApi(life, config, 'shelfnet_abuse', {
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_POINTS: String(config.rateLimitPoints),
+      RATE_LIMIT_REFILL_PER_SECOND: String(config.rateLimitRefillPerSecond),
+    });
     say(
       `API ${api.url} (pid ${api.pid}), default limits; ${seconds} s per phase, normal load ${rate}/s, ${attackers} clients per attack ` +
         `(${attackRate > 0 ? `${attackRate} requests/s in all` : 'closed loop'}), ${repeat} runs`,

@@ -490,7 +490,7 @@ async function replay(a: ApiProcess, url: string, libs: Lib[], n: number) {
 // ---------------------------------------------------------------------------- 4. idle connections
 
 async function idle(a: ApiProcess, libs: Lib[], n: number) {
-  say(`\n4. ${fmtInt(n)} idle WebSocket connections on one process`);
+  say(`\n4. ${fmtInt(n)} idle WebSocket connections on one process (a fresh one, started for this part)`);
   await sleep(2000);
   const before = rssOf(a.pid);
   const clients: WsClient[] = [];
@@ -569,7 +569,15 @@ async function main(): Promise<void> {
   if (b) await b.stop();
   const c = await cycles(url, a, libs, pool, opts);
   const r = await replay(a, url, libs, opts.replay);
-  const m = opts.idle > 0 ? await idle(a, libs, opts.idle) : null;
+  let m: number | null = null;
+  if (opts.idle > 0) {
+    // a process of its own: the memory the connections take, not the heap left by the load before
+    await a.stop();
+    const c = await startApi(root, url, path.join(logDir, 'api-c.log'), shared);
+    life.defer(() => c.stop());
+    m = await idle(c, libs, opts.idle);
+    await c.stop();
+  }
 
   say('\nSummary');
   say(
