@@ -62,7 +62,7 @@ function buildPlan(em: EntityManager, meta: EntityMetadata): Plan | null {
       const target = prop.targetMeta;
       if (!target || target.primaryKeys.length !== 1) return null;
       const pk = target.properties[target.primaryKeys[0]];
-      const proto = target.prototype;
+      const proto = shadow(target.prototype, [pk.name]);
       const custom = pk.customType;
       const name = prop.name;
       steps.push((row, out) => {
@@ -79,5 +79,17 @@ function buildPlan(em: EntityManager, meta: EntityMetadata): Plan | null {
       return null;
     }
   }
-  return { proto: meta.prototype, steps };
+  return { proto: shadow(meta.prototype, meta.props.filter((p) => p.persist !== false).map((p) => p.name)), steps };
+}
+
+/**
+ * A prototype between the entity's and the object: the ORM puts change-tracking setters on the entity
+ * prototype (the first assignment of each property builds the entity's wrapper and instance
+ * accessors); plain writable properties of the same names here shadow them, so assignments make
+ * ordinary own properties. `instanceof` and the entity's methods and getters still work.
+ */
+function shadow(proto: object, names: string[]): object {
+  const s = Object.create(proto) as object;
+  for (const name of names) Object.defineProperty(s, name, { value: undefined, writable: true, enumerable: false, configurable: true });
+  return s;
 }
