@@ -565,15 +565,16 @@ describe('SQL statements per request', () => {
     ['filtered browse', null, { libraryCodes: ['BDI-PM'], formats: ['BOOK'] }],
   ];
 
-  test.each(cases)('%s: 100 records with their holdings cost what 5 do, at most 4 statements', async (_l, query, filter) => {
+  test.each(cases)('%s: 100 records with their holdings cost no more than 5 do, at most 4 statements', async (_l, query, filter) => {
     const big = await api.gql(SearchHoldingsProbeDocument, { query, filter, first: 100 });
     const small = await api.gql(SearchHoldingsProbeDocument, { query, filter, first: 5 });
     expect(big.data!.searchCatalog.edges.length).toBeGreaterThan(5);
     expect(small.data!.searchCatalog.edges).toHaveLength(5);
     const nBig = sqlStatements(big);
     const nSmall = sqlStatements(small);
-    expect({ first100: nBig, first5: nSmall }).toEqual({ first100: nSmall, first5: nSmall });
-    expect(nBig).toBeLessThanOrEqual(4);
+    // the holdings bring their libraries; a parent library not among them costs one statement, for any page size
+    expect(nBig).toBeLessThanOrEqual(nSmall);
+    expect(nSmall).toBeLessThanOrEqual(4);
   });
 
   test.each(cases)('%s: with totalCount and facets, at most 6 statements', async (_l, query, filter) => {

@@ -14,7 +14,7 @@ export function createLoaders(em: EntityManager) {
   const libraries = createLibraryLoaders(em);
   return {
     ...libraries,
-    ...createCatalogLoaders(em),
+    ...createCatalogLoaders(em, libraries.libraryById),
     ...createCirculationLoaders(em),
     ...createSharingLoaders(em, libraries.libraryById),
     ...createEResourceLoaders(em),

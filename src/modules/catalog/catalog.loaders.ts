@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { pgArray, query } from '../../db/sql';
+import { Library } from '../libraries/library.entity';
 import { Item } from './item.entity';
 import { BibliographicRecord } from './record.entity';
 import { fromRow } from '../../db/rows';
@@ -26,8 +27,28 @@ export interface ItemsPageKey {
 export const RECORD_COLUMNS = `r.id, r.title, r.subtitle, r.contributors, r.publisher, r.place, r.year, r.edition,
   r.isbns, r.issn, r.language, r.subjects, r.ddc, r.format, r.description, r.merged_into_id, r.created_at, r.updated_at`;
 
-/** Per-request loaders for the catalog; each batches one SQL statement per tick. */
-export function createCatalogLoaders(em: EntityManager) {
+/** The library of a row, as `to_jsonb(l) - 'search_text'` in the same statement: it primes the library loader. */
+export const LIBRARY_JSON = `to_jsonb(l) - 'search_text'`;
+
+/**
+ * Per-request loaders for the catalog; each batches one SQL statement per tick. Copies and holdings
+ * bring their libraries along (the rows are joined anyway), so showing them costs no further statement.
+ */
+export function createCatalogLoaders(em: EntityManager, libraryById: DataLoader<number, Library | null>) {
+  const primeLibrary = (row: Record<string, unknown>) => {
+    const lib = row.lib as Record<string, unknown> | undefined;
+    delete row.lib;
+    if (!lib) return;
+    const l = fromRow(em, Library, lib);
+    libraryById.prime(l.id, l);
+  };
+  const copies = (where: string, values: unknown) =>
+    query<Record<string, unknown>>(em, `select i.*, ${LIBRARY_JSON} lib from items i join libraries l on l.id = i.library_id where ${where}`, [values]).then((rows) =>
+      rows.map((r) => {
+        primeLibrary(r);
+        return fromRow(em, Item, r);
+      }),
+    );
   // explicit columns: the generated search columns (tsvector, phrases) stay in the database
   const recordById = new DataLoader<number, BibliographicRecord | null>(async (ids) => {
     const rows = await query<Record<string, unknown>>(em, `select ${RECORD_COLUMNS} from bib_records r where r.id = any(?)`, [
@@ -38,17 +59,13 @@ export function createCatalogLoaders(em: EntityManager) {
   });
 
   const itemById = new DataLoader<number, Item | null>(async (ids) => {
-    const rows = (await query<Record<string, unknown>>(em, 'select * from items where id = any(?)', [pgArray(em, ids, 'bigint')])).map((r) =>
-      fromRow(em, Item, r),
-    );
+    const rows = await copies('i.id = any(?)', pgArray(em, ids, 'bigint'));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
 
   const itemByBarcode = new DataLoader<string, Item | null>(async (codes) => {
-    const rows = (await query<Record<string, unknown>>(em, 'select * from items where barcode = any(?)', [pgArray(em, codes, 'text')])).map((r) =>
-      fromRow(em, Item, r),
-    );
+    const rows = await copies('i.barcode = any(?)', pgArray(em, codes, 'text'));
     for (const i of rows) itemById.prime(i.id, i);
     const map = new Map(rows.map((r) => [r.barcode, r]));
     return codes.map((c) => map.get(c) ?? null);
@@ -56,9 +73,9 @@ export function createCatalogLoaders(em: EntityManager) {
 
   /** Holdings summary (libraries with at least one copy that is not withdrawn, or online), by record. */
   const holdingsByRecord = new DataLoader<number, HoldingsRow[]>(async (ids) => {
-    const rows = await query<{ record_id: string; library_id: string; total: number; available: number; online: number }>(
+    const rows = await query<{ record_id: string; library_id: string; total: number; available: number; online: number; lib?: Record<string, unknown> }>(
       em,
-      `select h.record_id, h.library_id, h.total, h.available, h.online
+      `select h.record_id, h.library_id, h.total, h.available, h.online, ${LIBRARY_JSON} lib
          from record_holdings h join libraries l on l.id = h.library_id
         where h.record_id = any(?) and (h.total > 0 or h.online > 0)
         order by h.record_id, l.code`,
@@ -66,6 +83,7 @@ export function createCatalogLoaders(em: EntityManager) {
     );
     const map = new Map<number, HoldingsRow[]>();
     for (const r of rows) {
+      primeLibrary(r);
       const id = Number(r.record_id);
       const list = map.get(id) ?? [];
       list.push({ recordId: id, libraryId: Number(r.library_id), total: r.total, available: r.available, online: r.online });

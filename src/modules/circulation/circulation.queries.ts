@@ -10,6 +10,8 @@ import { Hold } from './hold.entity';
 import { Loan } from './loan.entity';
 import { Transit } from './transit.entity';
 import { fromRow } from '../../db/rows';
+import { LIBRARY_JSON } from '../catalog/catalog.loaders';
+import { Library } from '../libraries/library.entity';
 
 /** Read side of circulation: desk lists and the patron's own account. */
 export class CirculationQueries {
@@ -117,12 +119,19 @@ export class CirculationQueries {
   async myHolds(ctx: Context): Promise<Hold[]> {
     const id = this.patronId(ctx);
     if (id === null) return [];
+    // with the pickup library, which "my holds" shows: no statement of its own
     const rows = await query<Record<string, unknown>>(
       ctx.em,
-      `select * from holds where patron_id = ? and status in ('WAITING','IN_TRANSIT','READY_FOR_PICKUP') order by id limit 1000`,
+      `select h.*, ${LIBRARY_JSON} lib from holds h join libraries l on l.id = h.pickup_library_id
+        where h.patron_id = ? and h.status in ('WAITING','IN_TRANSIT','READY_FOR_PICKUP') order by h.id limit 1000`,
       [id],
     );
-    return rows.map((r) => fromRow(ctx.em, Hold, r));
+    return rows.map((r) => {
+      const lib = fromRow(ctx.em, Library, r.lib as Record<string, unknown>);
+      delete r.lib;
+      ctx.loaders.libraryById.prime(lib.id, lib);
+      return fromRow(ctx.em, Hold, r);
+    });
   }
 
   /** Returned loans, newest first (anonymised ones are gone from it). */
