@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { fromRow } from '../../db/rows';
 import { pgArray, query } from '../../db/sql';
 import type { Viewer } from '../auth/viewer';
 import { IllRequest } from './ill-request.entity';
@@ -20,7 +21,7 @@ export const REQUEST_COLUMNS = requestColumns();
 
 export function mapRequest(em: EntityManager, row: Record<string, unknown>): IllRequest {
   for (const k of ['history_id', 'pg_notify']) delete row[k];
-  return em.map(IllRequest, row);
+  return fromRow(em, IllRequest, row);
 }
 
 /** The request row locked for the rest of the transaction; every action goes through here first. */
