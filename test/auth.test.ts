@@ -136,6 +136,13 @@ describe('signing in and tokens', () => {
       });
     });
 
+    test('sign-ins at once queue for the password hash (half the cores at a time) and all get their tokens', async () => {
+      const names = [...DEMO_ACCOUNTS, ...DEMO_ACCOUNTS].map((a) => a.username);
+      const answers = await Promise.all(names.map((username) => api.gql(LoginDocument, { username, password: DEMO_PASSWORD })));
+      expect(answers.map((r) => r.data?.login.__typename)).toEqual(names.map(() => 'AuthPayload'));
+      expect(answers.map((r) => (r.data!.login as { account: { username: string } }).account.username)).toEqual(names);
+    });
+
     test('the username is not case- or space-sensitive', async () => {
       const res = await api.gql(LoginDocument, { username: '  Librarian.BDI-PL ', password: DEMO_PASSWORD });
       expect(res.data!.login).toMatchObject({ __typename: 'AuthPayload', account: { username: 'librarian.bdi-pl' } });

@@ -1,7 +1,30 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number, opts: object) => Promise<Buffer>;
+const scryptRaw = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number, opts: object) => Promise<Buffer>;
+
+/**
+ * At most this many hashes at once per process (half the cores, at least one): a burst of sign-ins, a
+ * password spray from many addresses among them, queues here instead of taking every core from the
+ * requests of everyone else. Each hash is ~60-120 ms of CPU and 32 MB of memory.
+ */
+const MAX_CONCURRENT = Math.max(1, Math.floor(availableParallelism() / 2));
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function scrypt(pw: string, salt: Buffer, keylen: number, opts: object): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await scryptRaw(pw, salt, keylen, opts);
+  } finally {
+    // hand the slot straight to the next in line, or free it
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 // scrypt from node:crypto: memory-hard, no native addon to build. N=2^15 costs ~60 ms per hash here.
 const N = 32768;
