@@ -6,7 +6,7 @@ import { Raw, pgArray, query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { isbnQuery } from './isbn';
-import { RECORD_COLUMNS } from './catalog.loaders';
+import { LIBRARY_JSON, RECORD_COLUMNS } from './catalog.loaders';
 import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
 import { fromRow } from '../../db/rows';
@@ -354,16 +354,18 @@ export class SearchService {
       ...(mode.kind === 'isbn' ? [mode.isbn] : []),
       ...params,
     ];
-    const rows = await query<{ k: string; v: string | null; n: string }>(
+    // the library facet brings its libraries (to_jsonb of the row), so naming them costs no further statement
+    const rows = await query<{ k: string; v: string | null; n: string; lib: Record<string, unknown> | null }>(
       ctx.em,
       `with q as materialized (${qSql}),
        m as materialized (select r.id, r.format, r.language from bib_records r ${sample}, q where ${match} and ${where.join(' and ')})
-       select 'total' k, null v, count(*) n from m
-       union all select 'format', format, count(*) from m group by format
-       union all select 'language', language, count(*) from m group by language
-       union all select 'library', h.library_id::text, count(*)
-                   from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id
-       union all select 'access', a.k, count(*) from m
+       select 'total' k, null v, count(*) n, null::jsonb lib from m
+       union all select 'format', format, count(*), null from m group by format
+       union all select 'language', language, count(*), null from m group by language
+       union all select 'library', c.library_id::text, c.n, ${LIBRARY_JSON}
+                   from (select h.library_id, count(*) n from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id) c
+                   join libraries l on l.id = c.library_id
+       union all select 'access', a.k, count(*), null from m
                    cross join lateral (select case when h.total > 0 then 'PHYSICAL' else 'ONLINE' end k from record_holdings h
                                         where h.record_id = m.id and (h.total > 0 or h.online > 0)
                                        union select 'ONLINE' from record_holdings h where h.record_id = m.id and h.online > 0) a
@@ -382,7 +384,13 @@ export class SearchService {
       else if (r.k === 'format') formats.push({ format: r.v as RecordFormat, count: n });
       else if (r.k === 'language') languages.push({ language: r.v, count: n });
       else if (r.k === 'access') access.push({ access: r.v as 'PHYSICAL' | 'ONLINE', count: n });
-      else libraryCounts.push({ id: Number(r.v), count: n });
+      else {
+        libraryCounts.push({ id: Number(r.v), count: n });
+        if (r.lib) {
+          const lib = fromRow(ctx.em, Library, r.lib);
+          ctx.loaders.libraryById.prime(lib.id, lib);
+        }
+      }
     }
     const libs = await ctx.loaders.libraryById.loadMany(libraryCounts.map((l) => l.id));
     const libraries = libraryCounts
