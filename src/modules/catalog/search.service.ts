@@ -358,18 +358,18 @@ export class SearchService {
     const rows = await query<{ k: string; v: string | null; n: string; lib: Record<string, unknown> | null }>(
       ctx.em,
       `with q as materialized (${qSql}),
-       m as materialized (select r.id, r.format, r.language from bib_records r ${sample}, q where ${match} and ${where.join(' and ')})
+       m as materialized (select r.id, r.format, r.language from bib_records r ${sample}, q where ${match} and ${where.join(' and ')}),
+       -- the matches' holdings, read once for the library and the access facets
+       h as materialized (select h.record_id, h.library_id, h.total > 0 physical, h.online > 0 online
+                            from m join record_holdings h on h.record_id = m.id where h.total > 0 or h.online > 0)
        select 'total' k, null v, count(*) n, null::jsonb lib from m
        union all select 'format', format, count(*), null from m group by format
        union all select 'language', language, count(*), null from m group by language
        union all select 'library', c.library_id::text, c.n, ${LIBRARY_JSON}
-                   from (select h.library_id, count(*) n from m join record_holdings h on h.record_id = m.id and h.total > 0 group by h.library_id) c
+                   from (select library_id, count(*) n from h where physical group by library_id) c
                    join libraries l on l.id = c.library_id
-       union all select 'access', a.k, count(*), null from m
-                   cross join lateral (select case when h.total > 0 then 'PHYSICAL' else 'ONLINE' end k from record_holdings h
-                                        where h.record_id = m.id and (h.total > 0 or h.online > 0)
-                                       union select 'ONLINE' from record_holdings h where h.record_id = m.id and h.online > 0) a
-                  group by a.k`,
+       union all select 'access', 'PHYSICAL', count(distinct record_id), null from h where physical having count(*) > 0
+       union all select 'access', 'ONLINE', count(distinct record_id), null from h where online having count(*) > 0`,
       bindings,
     );
     const scale = (n: number) => (percent < 100 ? Math.round((n * 100) / percent) : n);
