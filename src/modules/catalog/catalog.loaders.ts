@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { fromRow } from '../../db/rows';
 import { pgArray, query } from '../../db/sql';
 import { Library } from '../libraries/library.entity';
 import { Item } from './item.entity';
 import { BibliographicRecord } from './record.entity';
-import { fromRow } from '../../db/rows';
 
 export interface HoldingsRow {
   recordId: number;

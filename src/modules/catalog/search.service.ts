@@ -2,6 +2,7 @@ import type { Context } from '../../server/context';
 import { badInput } from '../../common/errors';
 import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { cleanText } from '../../common/text';
+import { fromRow } from '../../db/rows';
 import { Raw, pgArray, query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
@@ -9,7 +10,6 @@ import { isbnQuery } from './isbn';
 import { LIBRARY_JSON, RECORD_COLUMNS } from './catalog.loaders';
 import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
-import { fromRow } from '../../db/rows';
 
 export interface CatalogSearchFilter {
   libraryCodes?: string[] | null;

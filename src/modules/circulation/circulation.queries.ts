@@ -1,6 +1,7 @@
 import type { Context } from '../../server/context';
 import { badInput, forbidden } from '../../common/errors';
 import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
+import { fromRow } from '../../db/rows';
 import { query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Patron } from '../patrons/patron.entity';
@@ -9,7 +10,6 @@ import { LoanFilter, LoanStatus, TransitDirection } from './circulation.types';
 import { Hold } from './hold.entity';
 import { Loan } from './loan.entity';
 import { Transit } from './transit.entity';
-import { fromRow } from '../../db/rows';
 import { LIBRARY_JSON } from '../catalog/catalog.loaders';
 import { Library } from '../libraries/library.entity';
 

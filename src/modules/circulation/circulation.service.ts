@@ -3,6 +3,7 @@ import type { Context } from '../../server/context';
 import { NotPermittedError } from '../../common/error-results';
 import { ErrorResult, badInput, unauthenticated } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/ids';
+import { fromRow } from '../../db/rows';
 import { pgArray, query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { ItemNotFoundError } from '../catalog/catalog.types';
@@ -32,7 +33,6 @@ import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } fro
 import { CopyRows, LockedItem, RouteResult, lockItemByBarcode, routeFreeItem } from './routing';
 import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
 import { IllLoanError } from '../sharing/ill.types';
-import { fromRow } from '../../db/rows';
 
 const BARCODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { fromRow } from '../../db/rows';
 import { pgArray, query } from '../../db/sql';
 import { Library } from './library.entity';
-import { fromRow } from '../../db/rows';
 
 /**
  * Per-request loaders for libraries. A load also fetches the libraries' ancestors in the same

@@ -4,6 +4,7 @@ import { NotPermittedError } from '../../common/error-results';
 import { badInput, forbidden, unauthenticated } from '../../common/errors';
 import { Page, decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { cleanText, requireText } from '../../common/text';
+import { fromRow } from '../../db/rows';
 import { query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { hashPassword } from '../auth/password';
@@ -12,7 +13,6 @@ import { librariesService, parseLibraryCode } from '../libraries/libraries.servi
 import { Library } from '../libraries/library.entity';
 import { Patron, PatronStatus } from './patron.entity';
 import { CreatePatronInput, DuplicateCardNumberError, PatronNotFoundError, UpdatePatronInput } from './patron.types';
-import { fromRow } from '../../db/rows';
 
 const CARD = /^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { fromRow } from '../../db/rows';
 import { pgArray, query } from '../../db/sql';
 import { Library } from '../libraries/library.entity';
 import { IllRequest } from './ill-request.entity';
 import { REQUEST_COLUMNS, mapRequest } from './ill.core';
 import { IllAction, IllState } from './ill.state-machine';
 import { IllDistance, IllHistoryEntryType, IllRotaEntryType, IllRotaStatus, IllUnfilledReason } from './ill.types';
-import { fromRow } from '../../db/rows';
 
 /** Timestamps of raw rows come as text (MikroORM leaves the mapping to itself). */
 const time = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
