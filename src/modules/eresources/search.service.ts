@@ -254,7 +254,16 @@ function foldChar(ch: string): string {
   return f;
 }
 
-export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
+/** A run of letters (marks included) folded character by character, as foldedMatches would; null if it would split. */
+function foldRun(run: string): string | null {
+  if (/^[A-Za-z0-9]+$/.test(run)) return run.toLowerCase();
+  let out = '';
+  for (const ch of run) out += foldChar(ch);
+  return /^[\p{L}\p{N}]*$/u.test(out) ? out : null;
+}
+
+/** Every query word in `body`: the whole body folded character by character (the exact, slower way). */
+function foldedMatches(body: string, wanted: Set<string>): { start: number; end: number }[] {
   // fold character by character, remembering where each folded character came from
   let folded = '';
   const origin: number[] = [];
@@ -268,12 +277,34 @@ export function makeSnippet(body: string, words: string[]): { text: string; high
     i += ch.length;
   }
   origin.push(body.length);
-  const wanted = new Set(words.filter((w) => w.length > 0));
   const matches: { start: number; end: number }[] = [];
   const wordRe = /[\p{L}\p{N}]+/gu;
   let m: RegExpExecArray | null;
   while ((m = wordRe.exec(folded))) {
     if (wanted.has(m[0])) matches.push({ start: origin[m.index], end: origin[m.index + m[0].length] });
+  }
+  return matches;
+}
+
+/** The passage of `body` around the first query word (see above), with every query word in it marked. */
+export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
+  const wanted = new Set(words.filter((w) => w.length > 0));
+  // word by word on the text as written, stopping past the passage the first match opens (a part is
+  // ~4,000 characters, a passage 220); a run whose folding would split it takes the exact way
+  let matches: { start: number; end: number }[] = [];
+  const runRe = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+  let until = Infinity;
+  let m: RegExpExecArray | null;
+  while ((m = runRe.exec(body)) && m.index < until) {
+    const f = foldRun(m[0]);
+    if (f === null) {
+      matches = foldedMatches(body, wanted);
+      break;
+    }
+    if (wanted.has(f)) {
+      if (!matches.length) until = m.index + SNIPPET_LENGTH;
+      matches.push({ start: m.index, end: m.index + m[0].length });
+    }
   }
   const first = matches[0];
   let start = first ? Math.max(0, first.start - SNIPPET_BEFORE) : 0;
