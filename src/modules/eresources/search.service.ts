@@ -34,7 +34,7 @@ export interface EResourceHit {
 }
 
 /**
- * Share of documents whose text holds every word above which the in-text phase walks the newest
+ * Share of documents whose text holds a word above which the in-text phase walks the newest
  * documents' texts first (a window of 1,500 then holds a page) instead of reading the index.
  */
 export const BROAD_TEXT_SHARE = 0.015;
@@ -79,9 +79,9 @@ export class EResourceSearchService {
     } else if (pos.phase === 1) meta = { kind: 'none' };
     else if (pos.ranked) meta = { kind: 'ranked', score: pos.score!, id: pos.id };
     else meta = { kind: 'broad', afterId: pos.id };
-    const textShare = textStats.share(q);
-    // dense words are found fastest by walking the newest documents; a word missing from the statistics may be rare
-    const textWalk = textShare !== null && textShare >= BROAD_TEXT_SHARE && textStats.allFrequent(q);
+    // dense words are found fastest by walking the newest documents; words each dense usually come together
+    // (a rare place name of two common syllables): walk for them too, the index takes over if they do not
+    const textWalk = textStats.allFrequent(q, BROAD_TEXT_SHARE);
     const st = pageStatement({ q, where: W, params, need: limit + 1, cap, meta, textWalk, textAfter: pos?.phase === 1 ? pos.id : null });
     const rows = await query<Record<string, unknown>>(ctx.em, st.sql, st.bindings);
 
@@ -286,24 +286,81 @@ function foldedMatches(body: string, wanted: Set<string>): { start: number; end:
   return matches;
 }
 
+/**
+ * Characters of Latin script (Vietnamese letters, đ included) folding to one ASCII letter or digit, by
+ * what they fold to; and a pattern of any character outside Latin script, blanks, combining marks and
+ * punctuation, or folding to more than one character: a text without one is searched with these classes.
+ */
+let FOLD_CLASSES: { byTarget: Map<string, string>; unsafe: RegExp } | null = null;
+function foldClasses() {
+  if (FOLD_CLASSES) return FOLD_CLASSES;
+  const byTarget = new Map<string, string[]>();
+  const odd: string[] = [];
+  const esc = (c: string) => (/[\\\]\[^-]/.test(c) ? `\\${c}` : c);
+  for (const [lo, hi] of [[0x20, 0x24f], [0x1e00, 0x1eff]]) {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCharCode(c);
+      const f = foldChar(ch);
+      if (f.length !== 1) odd.push(esc(ch));
+      else if (/[a-z0-9]/.test(f)) byTarget.set(f, [...(byTarget.get(f) ?? []), esc(ch)]);
+    }
+  }
+  // safe: controls that are blanks, Latin letters folding to one character, combining diacritics, punctuation
+  const outside = '[^\\t-\\r\\u0020-\\u024f\\u0300-\\u036f\\u1e00-\\u1eff\\u2000-\\u206f]';
+  FOLD_CLASSES = {
+    byTarget: new Map([...byTarget].map(([k, v]) => [k, v.join('')])),
+    unsafe: new RegExp(odd.length ? `${outside}|[${odd.join('')}]` : outside),
+  };
+  return FOLD_CLASSES;
+}
+
+/**
+ * The query words in `body` from the first on, up to `until` past it: a regular expression of each
+ * word's letters in every diacritic form finds the runs the word-by-word scan would fold to it; null
+ * when the words or the text hold characters outside the classes (then the scan).
+ */
+function patternMatches(body: string, wanted: Set<string>): { start: number; end: number }[] | null {
+  const { byTarget, unsafe } = foldClasses();
+  const alts: string[] = [];
+  for (const w of wanted) {
+    if (!/^[a-z0-9]+$/.test(w)) return null;
+    alts.push([...w].map((c) => `[${byTarget.get(c)}]\\p{M}*`).join(''));
+  }
+  if (!alts.length || unsafe.test(body)) return null;
+  // a run starts at a letter or digit not following one (marks between count with it), ends before the next
+  const re = new RegExp(`(?<![\\p{L}\\p{N}]\\p{M}*)(?:${alts.join('|')})(?![\\p{L}\\p{N}\\p{M}])`, 'gu');
+  const matches: { start: number; end: number }[] = [];
+  let until = Infinity;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body)) && m.index < until) {
+    if (!wanted.has(foldRun(m[0]) ?? '')) continue;
+    if (!matches.length) until = m.index + SNIPPET_LENGTH;
+    matches.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return matches;
+}
+
 /** The passage of `body` around the first query word (see above), with every query word in it marked. */
 export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
   const wanted = new Set(words.filter((w) => w.length > 0));
-  // word by word on the text as written, stopping past the passage the first match opens (a part is
-  // ~4,000 characters, a passage 220); a run whose folding would split it takes the exact way
-  let matches: { start: number; end: number }[] = [];
-  const runRe = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
-  let until = Infinity;
-  let m: RegExpExecArray | null;
-  while ((m = runRe.exec(body)) && m.index < until) {
-    const f = foldRun(m[0]);
-    if (f === null) {
-      matches = foldedMatches(body, wanted);
-      break;
-    }
-    if (wanted.has(f)) {
-      if (!matches.length) until = m.index + SNIPPET_LENGTH;
-      matches.push({ start: m.index, end: m.index + m[0].length });
+  let matches = patternMatches(body, wanted);
+  if (matches === null) {
+    // word by word on the text as written, stopping past the passage the first match opens (a part is
+    // ~4,000 characters, a passage 220); a run whose folding would split it takes the exact way
+    matches = [];
+    const runRe = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+    let until = Infinity;
+    let m: RegExpExecArray | null;
+    while ((m = runRe.exec(body)) && m.index < until) {
+      const f = foldRun(m[0]);
+      if (f === null) {
+        matches = foldedMatches(body, wanted);
+        break;
+      }
+      if (wanted.has(f)) {
+        if (!matches.length) until = m.index + SNIPPET_LENGTH;
+        matches.push({ start: m.index, end: m.index + m[0].length });
+      }
     }
   }
   const first = matches[0];
