@@ -1,7 +1,7 @@
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { cleanText, fold } from '../../common/text';
-import { Raw, pgArray, query } from '../../db/sql';
+import { Raw, pgArray, preparedQuery, query } from '../../db/sql';
 import type { Context } from '../../server/context';
 import { librariesService } from '../libraries/libraries.service';
 import { AccessPolicy, EResource, EResourceKind, EResourceStatus, eResourceFromRow } from './eresource.entity';
@@ -83,7 +83,8 @@ export class EResourceSearchService {
     // (a rare place name of two common syllables): walk for them too, the index takes over if they do not
     const textWalk = textStats.allFrequent(q, BROAD_TEXT_SHARE);
     const st = pageStatement({ q, where: W, params, need: limit + 1, cap, meta, textWalk, textAfter: pos?.phase === 1 ? pos.id : null });
-    const rows = await query<Record<string, unknown>>(ctx.em, st.sql, st.bindings);
+    // without filter values the text comes from a small set (page size, plan): prepared, planned once per connection
+    const rows = params.length ? await query<Record<string, unknown>>(ctx.em, st.sql, st.bindings) : await preparedQuery<Record<string, unknown>>(ctx.em, st.sql, st.bindings);
 
     const head = rows[0];
     const empty = rows.length === 0 && !pos; // nothing at all: every count is 0
