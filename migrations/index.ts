@@ -6,6 +6,7 @@ import { Migration20261201100000_eresources } from './Migration20261201100000_er
 import { Migration20261201110000_eresources_text } from './Migration20261201110000_eresources_text';
 import { Migration20261201120000_ill_eresource_delivery } from './Migration20261201120000_ill_eresource_delivery';
 import { Migration20261201200000_security } from './Migration20261201200000_security';
+import { Migration20261201300000_eresources_search_speed } from './Migration20261201300000_eresources_search_speed';
 
 /**
  * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201110000_eresources_text', class: Migration20261201110000_eresources_text },
   { name: 'Migration20261201120000_ill_eresource_delivery', class: Migration20261201120000_ill_eresource_delivery },
   { name: 'Migration20261201200000_security', class: Migration20261201200000_security },
+  { name: 'Migration20261201300000_eresources_search_speed', class: Migration20261201300000_eresources_search_speed },
 ];

@@ -141,9 +141,9 @@ async function generate(url: string, n: number): Promise<void> {
            from r, w`,
         [from, to, TITLE_WORDS, RARE_WORDS],
       );
+      // each resource's text vector, as the text extractor makes it
       await c.query(
-        `update e_resources e set text_vector = strip(p.tsv) from e_files f join e_text_parts p on p.sha256 = f.sha256
-          where f.e_resource_id = e.id and e.text_vector is null`,
+        `select sn_eresource_text_refresh(array(select e.id from e_resources e where not exists (select 1 from e_resource_texts t where t.e_resource_id = e.id)))`,
       );
       await c.query('commit');
       process.stdout.write(`\r  generated ${fmtInt(to)} / ${fmtInt(n)} e-resources (${fmtSeconds((performance.now() - t0) / 1000)})`);
@@ -153,6 +153,7 @@ async function generate(url: string, n: number): Promise<void> {
       `insert into e_text_lexicon (word) select distinct w from e_text_parts, unnest(tsvector_to_array(tsv)) w where length(w) between 2 and 40 on conflict do nothing`,
     );
     await c.query('vacuum analyze e_resources');
+    await c.query('vacuum analyze e_resource_texts');
     await c.query('analyze e_text_parts; analyze e_files; analyze search_lexicon; analyze e_text_lexicon');
     await c.query(`create table if not exists bench_meta (key text primary key, value jsonb)`);
     await c.query(`insert into bench_meta values ('eresources', $1) on conflict (key) do update set value = excluded.value`, [

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 type Knex = ReturnType<EntityManager['getKnex']>;
@@ -17,4 +18,17 @@ export function pgArray(em: EntityManager, values: readonly (string | number)[],
   const knex = em.getKnex();
   if (values.length === 0) return knex.raw(`'{}'::${type}[]`);
   return knex.raw(`array[${values.map(() => '?').join(',')}]::${type}[]`, values as never[]);
+}
+
+/**
+ * query() as a named prepared statement of each connection (named by a hash of its text): PostgreSQL
+ * plans it for its first executions, then keeps a generic plan. For long statements run often with
+ * the same text (a search page plans for a few milliseconds); the text must come from a small set.
+ */
+export async function preparedQuery<T = Record<string, unknown>>(em: EntityManager, sql: string, bindings: unknown[] = []): Promise<T[]> {
+  const name = `sn_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+  const raw = em.getKnex().raw(sql, bindings as never[]).options({ name });
+  const trx = em.getTransactionContext();
+  if (trx) raw.transacting(trx);
+  return ((await raw) as unknown as { rows: T[] }).rows;
 }

@@ -22,6 +22,10 @@ export interface EResourceRoutesDeps {
   viewerOf(authorization: string | undefined): Promise<Viewer>;
 }
 
+type FileRow = { sha256: string; filename: string; content_type: string };
+const FILE_ROW_TTL_MS = 5000;
+const FILE_ROWS_KEPT = 5000;
+
 function sendError(res: express.Response, status: number, code: string, message: string): void {
   if (res.headersSent) return;
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
@@ -66,6 +70,24 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
   const rootEm = orm.em as EntityManager;
   const { storage, signer } = runtime(config);
 
+  /**
+   * File rows by id for signed links, shared by concurrent readers and kept for a few seconds: a
+   * reader's PDF viewer sends many Range requests at once, and a row's bytes (its SHA-256), name and
+   * type never change. A link is verified before the lookup, so only real file ids are kept.
+   */
+  const fileRows = new Map<string, { at: number; row: Promise<FileRow | undefined> }>();
+  const fileRow = (id: string): Promise<FileRow | undefined> => {
+    const now = Date.now();
+    const hit = fileRows.get(id);
+    if (hit && now - hit.at < FILE_ROW_TTL_MS) return hit.row;
+    const row = query<FileRow>(rootEm.fork(), 'select sha256, filename, content_type from e_files where id = ?', [id]).then((r) => r[0]);
+    row.catch(() => fileRows.delete(id));
+    fileRows.delete(id);
+    fileRows.set(id, { at: now, row });
+    if (fileRows.size > FILE_ROWS_KEPT) fileRows.delete(fileRows.keys().next().value!);
+    return row;
+  };
+
   app.post('/files', async (req, res) => {
     let viewer: Viewer;
     try {
@@ -103,12 +125,7 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
       return sendError(res, 403, verdict === 'expired' ? 'LINK_EXPIRED' : 'LINK_INVALID', verdict === 'expired' ? 'This link has expired: open the e-resource again.' : 'This link is not valid.');
     }
     try {
-      const rows = await query<{ sha256: string; filename: string; content_type: string; exp: string }>(
-        rootEm.fork(),
-        'select sha256, filename, content_type from e_files where id = ?',
-        [req.params.id],
-      );
-      const f = rows[0];
+      const f = await fileRow(req.params.id);
       const local = f ? storage.localPath(f.sha256) : null;
       if (!f || !local) return sendError(res, 404, 'NOT_FOUND', 'No such file.');
       const maxAge = Math.max(0, Number(req.query.exp) - Math.floor(Date.now() / 1000));
@@ -127,8 +144,8 @@ export function mountEResourceRoutes(app: express.Express, deps: EResourceRoutes
           etag: true,
           lastModified: false,
           dotfiles: 'allow',
-          // passed through to the file stream: fewer, larger reads for ranged slices
-          highWaterMark: 512 * 1024,
+          // passed through to the file stream: a 1 MB slice (what PDF viewers ask for) in one read
+          highWaterMark: 1024 * 1024,
         } as Parameters<typeof res.sendFile>[1],
         (err?: Error & { status?: number; statusCode?: number }) => {
           if (!err) return;

@@ -255,8 +255,9 @@ const date = (v: unknown) => (v === null || v === undefined ? null : v instanceo
  * than the SQL. The result is an EResource (instanceof holds) never flushed.
  */
 export function eResourceFromRow(row: Record<string, unknown>): EResource {
-  const r = Object.create(EResource.prototype) as EResource;
-  Object.assign(r, {
+  // own data properties on a plain object given the entity's prototype afterwards: assigning them to an
+  // instance would run the ORM's change-tracking setters (and reads its getters), ~1 ms per page of 20
+  const r = {
     id: Number(row.id),
     kind: row.kind,
     status: row.status,
@@ -301,6 +302,6 @@ export function eResourceFromRow(row: Record<string, unknown>): EResource {
     createdAt: date(row.created_at),
     updatedAt: date(row.updated_at),
     datestamp: date(row.datestamp),
-  });
-  return r;
+  };
+  return Object.setPrototypeOf(r, EResource.prototype) as EResource;
 }

@@ -55,7 +55,7 @@ export class VectorStats {
 }
 
 export const descriptionStats = new VectorStats('e_resources', 'search_vector');
-export const textStats = new VectorStats('e_resources', 'text_vector');
+export const textStats = new VectorStats('e_resource_texts', 'text_vector');
 
 /** Refreshes both now and every interval (the timer does not keep the process alive). */
 export function startSearchStats(orm: MikroORM, logger: Logger, intervalMs = 5 * 60_000): { stop(): void } {

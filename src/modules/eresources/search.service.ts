@@ -1,11 +1,12 @@
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize, toPage } from '../../common/pagination';
 import { cleanText, fold } from '../../common/text';
-import { Raw, pgArray, query } from '../../db/sql';
+import { Raw, pgArray, preparedQuery, query } from '../../db/sql';
 import type { Context } from '../../server/context';
 import { librariesService } from '../libraries/libraries.service';
 import { AccessPolicy, EResource, EResourceKind, EResourceStatus, eResourceFromRow } from './eresource.entity';
 import { ERESOURCE_COLUMNS } from './eresources.service';
+import { HIT_COLUMNS, MetaPlan, countStatement, pageStatement } from './search-sql';
 import { SearchMatch } from './eresources.types';
 import { descriptionStats, textStats } from './search-stats';
 
@@ -32,47 +33,31 @@ export interface EResourceHit {
   snippet: Snippet | null;
 }
 
-/** Share of documents above which an in-text query scans newest first instead of reading the index. */
-export const BROAD_TEXT_SHARE = 0.02;
-/** Share of documents above which a description word counts as frequent (see the guarded broad attempt). */
+/**
+ * Share of documents whose text holds a word above which the in-text phase walks the newest
+ * documents' texts first (a window of 1,500 then holds a page) instead of reading the index.
+ */
+export const BROAD_TEXT_SHARE = 0.015;
+/** Share of documents above which a description word counts as frequent (see the window tried first). */
 const FREQUENT_WORD = 0.04;
-/** Documents a newest-first walk reads at most per page before the index plan is used instead. */
-const WINDOW = 1500;
-/** Description hits score above this, so ranked ones always come before unranked ones. */
-const META_BASE = 100;
 const SNIPPET_BEFORE = 70;
 const SNIPPET_LENGTH = 220;
 
-const META_SCORE = `(${META_BASE}
-    + case when e.title_phrase = q.ph then 32 else 0 end
-    + case when strpos(e.title_phrase, q.ph) > 0 then 16 else 0 end
-    + case when e.search_vector @@ q.tq_a then 8 else 0 end
-    + case when e.search_vector @@ q.tq_b then 2 else 0 end
-    + ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', e.search_vector, q.tsq, 32))::float8`;
-
-/** The parsed query, computed once per request (typo widening reads the lexicon) and passed to every statement. */
-const QUERY = `select ?::tsquery tsq, ?::tsquery tq_a, ?::tsquery tq_b, ?::text ph`;
-
-async function parseQuery(ctx: Context, q: string): Promise<{ params: string[]; words: string[] }> {
-  const rows = await query<{ tsq: string | null; ph: string }>(ctx.em, `select sn_eresource_query(?)::text tsq, sn_phrase(?) ph`, [q, q]);
-  const tsq = rows[0].tsq ?? '';
-  // the weighted forms (title, creators) of the same query: each lexeme, alternatives included, with its weight
-  const weighted = (w: string) => tsq.replace(/'(?:[^']|'')*'/g, (m) => `${m}:${w}`);
-  const words = [...tsq.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
-  return { params: [tsq, weighted('A'), weighted('B'), rows[0].ph], words };
-}
-
 /** Where a walk stands: phase 0 = description hits (ranked, or newest first when broad), 1 = hits only in the text. */
 type Position = { phase: 0 | 1; ranked: boolean; score: number | null; id: number };
+
+/** The words of a parsed query as its tsquery text shows them (typo alternatives included). */
+function wordsOf(tsq: string | null): string[] {
+  return [...(tsq ?? '').matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
+}
 
 /**
  * Searches the digital library: the Dublin Core description (title first, as in the catalog) and
  * the text extracted from its files, with the catalog's Vietnamese folding and typo widening
  * (sn_search_query). Description hits come first, ranked like the catalog's (up to
  * SEARCH_NARROW_CAP matches; a broader query lists them newest first). Hits only inside a document
- * follow, newest first, each with the passage that matched. Words found in a large share of the
- * documents' text are found by walking the newest documents (a page within a few hundred rows);
- * rarer ones through the full-text index: PostgreSQL's statistics decide (search-stats.ts).
+ * follow, newest first, each with the passage that matched. A page is one statement (search-sql.ts);
+ * PostgreSQL's statistics (search-stats.ts) only choose which plan it tries first.
  */
 export class EResourceSearchService {
   async search(ctx: Context, rawQuery: string | null | undefined, filter: EResourceSearchFilter, first: number | null | undefined, after: string | null | undefined) {
@@ -83,102 +68,52 @@ export class EResourceSearchService {
     if (q.split(/[^\p{L}\p{N}]+/u).filter(Boolean).length > 32) throw badInput('query has more than 32 words', 'query');
     const pos = decodePosition(after);
     const cap = ctx.config.searchNarrowCap;
-    const { params: qp, words } = await parseQuery(ctx, q);
     const W = where.join(' and ');
 
-    type Hit = { r: EResource; phase: 0 | 1; ranked: boolean; score: number | null };
-    const hits: Hit[] = [];
-    let metaCount: number | null = null;
-    let metaExact = true;
-
-    if (!pos || pos.phase === 0) {
+    let meta: MetaPlan;
+    if (!pos) {
       const share = descriptionStats.share(q);
-      // words that are each frequent usually come together ("lich su"): their estimate undercounts, try broad first
-      let ranked = pos ? pos.ranked : share === null || (share * descriptionStats.rows <= cap && !descriptionStats.allFrequent(q, FREQUENT_WORD));
-      let broadRows: Record<string, unknown>[] | null = null;
-      if (!ranked && !pos) {
-        // first page: walk only the newest WINDOW documents; a page not filled there means the words seldom meet: rank them
-        broadRows = await query<Record<string, unknown>>(ctx.em, this.metaBroadSql(W, false, true), [...qp, ...params, limit + 1]);
-        if (broadRows.length <= limit) {
-          broadRows = null;
-          ranked = true;
-        }
-      }
-      if (ranked) {
-        const rows = await query<Record<string, unknown>>(
-          ctx.em,
-          `with q as materialized (${QUERY}),
-           m as materialized (select e.id, ${META_SCORE} score from e_resources e, q where e.search_vector @@ q.tsq and ${W} limit ${cap + 1})
-           select ${ERESOURCE_COLUMNS}, m.score hit_score, (select count(*) from m) n
-             from m join e_resources e on e.id = m.id
-            ${pos ? 'where (m.score, m.id) < (?::float8, ?)' : ''}
-            order by m.score desc, m.id desc limit ?`,
-          [...qp, ...params, ...(pos ? [pos.score, pos.id] : []), limit + 1],
-        );
-        const n = rows.length ? Number(rows[0].n) : 0;
-        if (!pos && n > cap) ranked = false; // broader than ranking can afford: newest first after all
-        else {
-          metaCount = pos ? null : n;
-          for (const row of rows) {
-            const score = Number(row.hit_score);
-            hits.push({ r: this.map(ctx, row), phase: 0, ranked: true, score });
-          }
-        }
-      }
-      if (!ranked) {
-        metaExact = false;
-        const rows =
-          broadRows ??
-          (await query<Record<string, unknown>>(ctx.em, this.metaBroadSql(W, pos !== null), [...qp, ...params, ...(pos ? [pos.id] : []), limit + 1]));
-        for (const row of rows) hits.push({ r: this.map(ctx, row), phase: 0, ranked: false, score: null });
-      }
-    }
+      // words that are each frequent usually come together ("lich su"): their estimate undercounts, try the newest first
+      const rankFirst = share === null || (share * descriptionStats.rows <= cap && !descriptionStats.allFrequent(q, FREQUENT_WORD));
+      meta = { kind: 'first', windowFirst: !rankFirst };
+    } else if (pos.phase === 1) meta = { kind: 'none' };
+    else if (pos.ranked) meta = { kind: 'ranked', score: pos.score!, id: pos.id };
+    else meta = { kind: 'broad', afterId: pos.id };
+    // dense words are found fastest by walking the newest documents; words each dense usually come together
+    // (a rare place name of two common syllables): walk for them too, the index takes over if they do not
+    const textWalk = textStats.allFrequent(q, BROAD_TEXT_SHARE);
+    const st = pageStatement({ q, where: W, params, need: limit + 1, cap, meta, textWalk, textAfter: pos?.phase === 1 ? pos.id : null });
+    // without filter values the text comes from a small set (page size, plan): prepared, planned once per connection
+    const rows = params.length ? await query<Record<string, unknown>>(ctx.em, st.sql, st.bindings) : await preparedQuery<Record<string, unknown>>(ctx.em, st.sql, st.bindings);
 
-    let textCount: number | null = null;
-    const textShare = textStats.share(q);
-    // dense words are found fastest by walking the newest documents; a word missing from the statistics may be rare
-    let broad = textShare !== null && textShare >= BROAD_TEXT_SHARE && textStats.allFrequent(q);
-    if (hits.length <= limit) {
-      const afterId = pos?.phase === 1 ? pos.id : null;
-      const bind = [...qp, ...params, ...(afterId ? [afterId] : []), limit + 1 - hits.length];
-      // walk the newest WINDOW documents past the position; not enough there: the index plan, same order, takes over
-      let rows = broad ? await query<Record<string, unknown>>(ctx.em, this.textBroadSql(W, afterId !== null), [...qp, ...(afterId ? [afterId] : []), ...params, limit + 1 - hits.length]) : null;
-      if (rows !== null && rows.length < limit + 1 - hits.length) rows = null;
-      if (rows === null) {
-        broad = false;
-        rows = await query<Record<string, unknown>>(
-          ctx.em,
-          // few documents hold the words: read them through the index, then order that small set
-          `with q as materialized (${QUERY}),
-           t as materialized (select e.id from e_resources e, q where e.text_vector @@ q.tsq and ${W} and not (e.search_vector @@ q.tsq))
-           select ${ERESOURCE_COLUMNS}, (select count(*) from t) n from t join e_resources e on e.id = t.id
-            ${afterId ? 'where t.id < ?' : ''}
-            order by t.id desc limit ?`,
-          bind,
-        );
-      }
-      if (!broad && !afterId) textCount = rows.length ? Number(rows[0].n) : 0;
-      for (const row of rows) {
-        delete row.n;
-        hits.push({ r: this.map(ctx, row), phase: 1, ranked: false, score: null });
-      }
-    }
+    const head = rows[0];
+    const empty = rows.length === 0 && !pos; // nothing at all: every count is 0
+    const metaMode = head?.meta_mode as string | undefined;
+    const metaExact = empty || (meta.kind === 'first' ? metaMode === 'r' : meta.kind !== 'broad');
+    const metaCount = empty ? 0 : meta.kind === 'first' && metaMode === 'r' ? Number(head.n_meta) : null;
+    const textMode = (head?.text_mode as string | null | undefined) ?? null;
+    const textExact = empty || (textMode ? textMode === 'i' : !textWalk);
+    const textCount = empty ? 0 : head?.n_text !== null && head?.n_text !== undefined ? Number(head.n_text) : null;
+    const words = wordsOf((head?.q_text as string | null | undefined) ?? null);
 
+    type Hit = { r: EResource; phase: 0 | 1; ranked: boolean; score: number | null; snippet: Snippet | null };
+    const hits: Hit[] = rows.map((row) => {
+      const phase = Number(row.hit_phase) as 0 | 1;
+      const ranked = row.hit_ranked === true;
+      const score = ranked ? Number(row.hit_score) : null;
+      const snippet = phase === 1 && typeof row.snip_body === 'string' ? { ...makeSnippet(row.snip_body, words), page: (row.snip_page as number | null) ?? null } : null;
+      return { r: this.map(ctx, row), phase, ranked, score, snippet };
+    });
     const page = toPage(hits, limit, (h) => encodeCursor('eres', [h.phase, h.ranked ? 1 : 0, h.score, h.r.id]), (h) => h);
-    const textHits = page.edges.filter((e) => e.node.phase === 1).map((e) => e.node.r.id);
-    const textExact = !broad;
-    const snippets = textHits.length ? await this.snippets(ctx, qp, words, textHits) : new Map<number, Snippet>();
-    const self = this;
     let counted: Promise<{ total: number; exact: boolean }> | null = null;
-    const count = () =>
-      (counted ??= self.count(ctx, q, qp, W, params, cap, { metaCount, metaExact, textCount, textExact }));
+    const count = () => (counted ??= this.count(ctx, q, W, params, cap, { metaCount, metaExact, textCount, textExact }));
     return {
       edges: page.edges.map((e) => ({
         cursor: e.cursor,
         node: e.node.r,
         score: e.node.score,
         matchedIn: e.node.phase === 0 ? SearchMatch.METADATA : SearchMatch.FULL_TEXT,
-        snippet: snippets.get(e.node.r.id) ?? null,
+        snippet: e.node.snippet,
       })) as EResourceHit[],
       pageInfo: page.pageInfo,
       get totalCount() {
@@ -191,71 +126,42 @@ export class EResourceSearchService {
   }
 
   /**
-   * Matches in all: exact for narrow queries (counted when the page did not already), estimated from
-   * the statistics for broad ones (then totalCountExact is false).
+   * Matches in all: exact for narrow queries (counted in one statement when the page did not already),
+   * estimated from the statistics for broad ones (then totalCountExact is false).
    */
   private async count(
     ctx: Context,
     q: string,
-    qp: string[],
     W: string,
     params: unknown[],
     cap: number,
     known: { metaCount: number | null; metaExact: boolean; textCount: number | null; textExact: boolean },
   ): Promise<{ total: number; exact: boolean }> {
     let meta = known.metaCount;
-    let exact = known.metaExact && known.textExact;
-    if (meta === null) {
-      if (known.metaExact) {
-        const r = await query<{ n: string }>(ctx.em, `with q as materialized (${QUERY}) select count(*) n from (select 1 from e_resources e, q where e.search_vector @@ q.tsq and ${W} limit ${cap + 1}) x`, [...qp, ...params]);
-        meta = Number(r[0].n);
-        if (meta > cap) exact = false;
-      } else {
-        meta = Math.round((descriptionStats.share(q) ?? 0) * descriptionStats.rows);
-      }
-    }
     let text = known.textCount;
-    if (text === null) {
-      if (known.textExact) {
-        const r = await query<{ n: string }>(
-          ctx.em,
-          `with q as materialized (${QUERY})
-           select count(*) n from e_resources e, q where e.text_vector @@ q.tsq and ${W} and not (e.search_vector @@ q.tsq)`,
-          [...qp, ...params],
-        );
-        text = Number(r[0].n);
-      } else {
-        text = Math.round((textStats.share(q) ?? 0) * textStats.rows);
+    let exact = known.metaExact && known.textExact;
+    const countMeta = meta === null && known.metaExact;
+    const countText = text === null && known.textExact;
+    if (countMeta || countText) {
+      const st = countStatement({ q, where: W, params, cap, meta: countMeta, text: countText });
+      const r = (await query<{ n_meta: string | null; n_text: string | null; n_cand: string | null }>(ctx.em, st.sql, st.bindings))[0];
+      if (countMeta) {
+        meta = Number(r.n_meta);
+        if (meta > cap) exact = false;
       }
+      // more documents hold the words than are checked one by one: estimated
+      if (countText && Number(r.n_cand) <= cap) text = Number(r.n_text);
+      else if (countText) exact = false;
     }
+    meta ??= Math.round((descriptionStats.share(q) ?? 0) * descriptionStats.rows);
+    text ??= Math.round((textStats.share(q) ?? 0) * textStats.rows);
     // the two estimates overlap where they are estimates: never more than there are e-resources
     const total = meta + text;
     return { total: !exact && descriptionStats.rows > 0 ? Math.min(total, Math.round(descriptionStats.rows)) : total, exact };
   }
 
-  /**
-   * Description matches newest first (coalesce() keeps the planner off the GIN index: a page within a
-   * few hundred rows); `windowed` looks at the newest WINDOW documents only.
-   */
-  private metaBroadSql(W: string, after = false, windowed = false): string {
-    const from = windowed ? `(select * from e_resources order by id desc limit ${WINDOW})` : 'e_resources';
-    return `with q as materialized (${QUERY})
-      select ${ERESOURCE_COLUMNS} from ${from} e, q
-       where coalesce(e.search_vector, ''::tsvector) @@ q.tsq and ${W} ${after ? 'and e.id < ?' : ''}
-       order by e.id desc limit ?`;
-  }
-
-  /** Documents whose text holds the words among the newest WINDOW documents (past the position), newest first. */
-  private textBroadSql(W: string, after: boolean): string {
-    return `with q as materialized (${QUERY})
-      select ${ERESOURCE_COLUMNS} from (select * from e_resources ${after ? 'where id < ?' : ''} order by id desc limit ${WINDOW}) e, q
-       where ${W} and coalesce(e.text_vector, ''::tsvector) @@ q.tsq and not (e.search_vector @@ q.tsq)
-       order by e.id desc limit ?`;
-  }
-
   private map(ctx: Context, row: Record<string, unknown>): EResource {
-    delete row.hit_score;
-    delete row.n;
+    for (const k of HIT_COLUMNS) delete row[k];
     const r = eResourceFromRow(row);
     ctx.loaders.eResourceById.prime(r.id, r);
     return r;
@@ -268,43 +174,31 @@ export class EResourceSearchService {
     }
     const rows = await query<Record<string, unknown>>(
       ctx.em,
-      `select ${ERESOURCE_COLUMNS}, e.title_phrase as sort_key, count(*) over () as n_all
+      // no count(*) over () here: it would read every row before the index could stop after a page
+      `select ${ERESOURCE_COLUMNS}, e.title_phrase as sort_key
          from e_resources e where ${where.join(' and ')} ${cursor ? 'and (e.title_phrase, e.id) > (?, ?)' : ''}
         order by e.title_phrase, e.id limit ?`,
       [...params, ...(cursor ? [cursor[0], cursor[1]] : []), limit + 1],
     );
-    const total = await query<{ n: string }>(ctx.em, `select count(*) n from e_resources e where ${where.join(' and ')}`, params);
     const hits = rows.map((row) => {
       const key = row.sort_key as string;
       delete row.sort_key;
-      delete row.n_all;
       const r = eResourceFromRow(row);
       ctx.loaders.eResourceById.prime(r.id, r);
       return { r, key };
     });
     const page = toPage(hits, limit, (h) => encodeCursor('eres-browse', [h.key, h.r.id]), (h) => h);
+    let total: Promise<number> | null = null;
+    // counted only when asked for
+    const count = () => (total ??= query<{ n: string }>(ctx.em, `select count(*) n from e_resources e where ${where.join(' and ')}`, params).then((r) => Number(r[0].n)));
     return {
       edges: page.edges.map((e) => ({ cursor: e.cursor, node: e.node.r, score: null, matchedIn: null, snippet: null })) as EResourceHit[],
       pageInfo: page.pageInfo,
-      totalCount: Number(total[0].n),
+      get totalCount() {
+        return count();
+      },
       totalCountExact: true,
     };
-  }
-
-  /** The first matching passage of each document, with the query words marked. */
-  private async snippets(ctx: Context, qp: string[], words: string[], ids: number[]): Promise<Map<number, Snippet>> {
-    const rows = await query<{ id: string; page: number | null; body: string }>(
-      ctx.em,
-      `with q as materialized (${QUERY})
-       -- coalesce() keeps each lookup on this document's parts (not a scan of the index for every document)
-       select x.id, s.page, s.body from q, unnest(?::bigint[]) x(id)
-       cross join lateral (
-         select p.page, p.body from e_files f join e_text_parts p on p.sha256 = f.sha256
-          where f.e_resource_id = x.id and coalesce(p.tsv, ''::tsvector) @@ q.tsq order by f.position, f.id, p.seq limit 1
-       ) s`,
-      [...qp, pgArray(ctx.em, ids, 'bigint')],
-    );
-    return new Map(rows.map((r) => [Number(r.id), { ...makeSnippet(r.body, words), page: r.page }]));
   }
 
   private async filters(ctx: Context, f: EResourceSearchFilter): Promise<{ where: string[]; params: unknown[] }> {
@@ -361,7 +255,16 @@ function foldChar(ch: string): string {
   return f;
 }
 
-export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
+/** A run of letters (marks included) folded character by character, as foldedMatches would; null if it would split. */
+function foldRun(run: string): string | null {
+  if (/^[A-Za-z0-9]+$/.test(run)) return run.toLowerCase();
+  let out = '';
+  for (const ch of run) out += foldChar(ch);
+  return /^[\p{L}\p{N}]*$/u.test(out) ? out : null;
+}
+
+/** Every query word in `body`: the whole body folded character by character (the exact, slower way). */
+function foldedMatches(body: string, wanted: Set<string>): { start: number; end: number }[] {
   // fold character by character, remembering where each folded character came from
   let folded = '';
   const origin: number[] = [];
@@ -375,12 +278,91 @@ export function makeSnippet(body: string, words: string[]): { text: string; high
     i += ch.length;
   }
   origin.push(body.length);
-  const wanted = new Set(words.filter((w) => w.length > 0));
   const matches: { start: number; end: number }[] = [];
   const wordRe = /[\p{L}\p{N}]+/gu;
   let m: RegExpExecArray | null;
   while ((m = wordRe.exec(folded))) {
     if (wanted.has(m[0])) matches.push({ start: origin[m.index], end: origin[m.index + m[0].length] });
+  }
+  return matches;
+}
+
+/**
+ * Characters of Latin script (Vietnamese letters, đ included) folding to one ASCII letter or digit, by
+ * what they fold to; and a pattern of any character outside Latin script, blanks, combining marks and
+ * punctuation, or folding to more than one character: a text without one is searched with these classes.
+ */
+let FOLD_CLASSES: { byTarget: Map<string, string>; unsafe: RegExp } | null = null;
+function foldClasses() {
+  if (FOLD_CLASSES) return FOLD_CLASSES;
+  const byTarget = new Map<string, string[]>();
+  const odd: string[] = [];
+  const esc = (c: string) => (/[\\\]\[^-]/.test(c) ? `\\${c}` : c);
+  for (const [lo, hi] of [[0x20, 0x24f], [0x1e00, 0x1eff]]) {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCharCode(c);
+      const f = foldChar(ch);
+      if (f.length !== 1) odd.push(esc(ch));
+      else if (/[a-z0-9]/.test(f)) byTarget.set(f, [...(byTarget.get(f) ?? []), esc(ch)]);
+    }
+  }
+  // safe: controls that are blanks, Latin letters folding to one character, combining diacritics, punctuation
+  const outside = '[^\\t-\\r\\u0020-\\u024f\\u0300-\\u036f\\u1e00-\\u1eff\\u2000-\\u206f]';
+  FOLD_CLASSES = {
+    byTarget: new Map([...byTarget].map(([k, v]) => [k, v.join('')])),
+    unsafe: new RegExp(odd.length ? `${outside}|[${odd.join('')}]` : outside),
+  };
+  return FOLD_CLASSES;
+}
+
+/**
+ * The query words in `body` from the first on, up to `until` past it: a regular expression of each
+ * word's letters in every diacritic form finds the runs the word-by-word scan would fold to it; null
+ * when the words or the text hold characters outside the classes (then the scan).
+ */
+function patternMatches(body: string, wanted: Set<string>): { start: number; end: number }[] | null {
+  const { byTarget, unsafe } = foldClasses();
+  const alts: string[] = [];
+  for (const w of wanted) {
+    if (!/^[a-z0-9]+$/.test(w)) return null;
+    alts.push([...w].map((c) => `[${byTarget.get(c)}]\\p{M}*`).join(''));
+  }
+  if (!alts.length || unsafe.test(body)) return null;
+  // a run starts at a letter or digit not following one (marks between count with it), ends before the next
+  const re = new RegExp(`(?<![\\p{L}\\p{N}]\\p{M}*)(?:${alts.join('|')})(?![\\p{L}\\p{N}\\p{M}])`, 'gu');
+  const matches: { start: number; end: number }[] = [];
+  let until = Infinity;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body)) && m.index < until) {
+    if (!wanted.has(foldRun(m[0]) ?? '')) continue;
+    if (!matches.length) until = m.index + SNIPPET_LENGTH;
+    matches.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return matches;
+}
+
+/** The passage of `body` around the first query word (see above), with every query word in it marked. */
+export function makeSnippet(body: string, words: string[]): { text: string; highlights: { start: number; length: number }[] } {
+  const wanted = new Set(words.filter((w) => w.length > 0));
+  let matches = patternMatches(body, wanted);
+  if (matches === null) {
+    // word by word on the text as written, stopping past the passage the first match opens (a part is
+    // ~4,000 characters, a passage 220); a run whose folding would split it takes the exact way
+    matches = [];
+    const runRe = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+    let until = Infinity;
+    let m: RegExpExecArray | null;
+    while ((m = runRe.exec(body)) && m.index < until) {
+      const f = foldRun(m[0]);
+      if (f === null) {
+        matches = foldedMatches(body, wanted);
+        break;
+      }
+      if (wanted.has(f)) {
+        if (!matches.length) until = m.index + SNIPPET_LENGTH;
+        matches.push({ start: m.index, end: m.index + m[0].length });
+      }
+    }
   }
   const first = matches[0];
   let start = first ? Math.max(0, first.start - SNIPPET_BEFORE) : 0;
