@@ -45,18 +45,31 @@ export function ormConfig(opts: OrmOptions) {
     pool: {
       min: 0,
       max: opts.poolSize ?? 10,
-      afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (conn: PooledClient, done: (err: Error | null, conn: unknown) => void) => {
         const timeout = opts.statementTimeoutMs ?? 0;
+        // the transaction status PostgreSQL reports after every statement (I idle, T in a transaction, E failed one)
+        conn.connection?.on('readyForQuery', (m: { status?: string }) => {
+          conn.txStatus = m.status;
+        });
         // work_mem: search bitmaps stay exact (not lossy) for queries matching many records
         conn.query(`set statement_timeout = ${Math.floor(timeout)}; set timezone = 'UTC'; set work_mem = '16MB'`, (err) => done(err, conn));
       },
-    },
+      // never hand out a connection still inside a transaction: one whose ROLLBACK failed (a statement timeout can
+      // cancel even that on a starved machine) would answer every later statement with 25P02; it is replaced
+      validate: (conn: PooledClient) => conn.txStatus === undefined || conn.txStatus === 'I',
+    } as Record<string, unknown>,
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,
     // Types come from the explicit `type` of every property, so no reflection is needed.
     validate: false,
   });
+}
+
+interface PooledClient {
+  query: (sql: string, cb: (err: Error | null) => void) => void;
+  connection?: { on: (event: 'readyForQuery', fn: (m: { status?: string }) => void) => void };
+  txStatus?: string;
 }
 
 /** Connects and wires the per-request SQL statement counter. */
