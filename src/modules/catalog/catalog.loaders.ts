@@ -30,22 +30,24 @@ export const RECORD_COLUMNS = `r.id, r.title, r.subtitle, r.contributors, r.publ
 /** The library of a row, as `to_jsonb(l) - 'search_text'` in the same statement: it primes the library loader. */
 export const LIBRARY_JSON = `to_jsonb(l) - 'search_text'`;
 
+/** Takes the `lib` column (LIBRARY_JSON) off a row and hands the library to the loader, so resolving it costs nothing. */
+export function primeLibrary(em: EntityManager, libraryById: DataLoader<number, Library | null>, row: Record<string, unknown>): void {
+  const lib = row.lib as Record<string, unknown> | null | undefined;
+  delete row.lib;
+  if (!lib) return;
+  const l = fromRow(em, Library, lib);
+  libraryById.prime(l.id, l);
+}
+
 /**
  * Per-request loaders for the catalog; each batches one SQL statement per tick. Copies and holdings
  * bring their libraries along (the rows are joined anyway), so showing them costs no further statement.
  */
 export function createCatalogLoaders(em: EntityManager, libraryById: DataLoader<number, Library | null>) {
-  const primeLibrary = (row: Record<string, unknown>) => {
-    const lib = row.lib as Record<string, unknown> | undefined;
-    delete row.lib;
-    if (!lib) return;
-    const l = fromRow(em, Library, lib);
-    libraryById.prime(l.id, l);
-  };
   const copies = (where: string, values: unknown) =>
     query<Record<string, unknown>>(em, `select i.*, ${LIBRARY_JSON} lib from items i join libraries l on l.id = i.library_id where ${where}`, [values]).then((rows) =>
       rows.map((r) => {
-        primeLibrary(r);
+        primeLibrary(em, libraryById, r);
         return fromRow(em, Item, r);
       }),
     );
@@ -83,7 +85,7 @@ export function createCatalogLoaders(em: EntityManager, libraryById: DataLoader<
     );
     const map = new Map<number, HoldingsRow[]>();
     for (const r of rows) {
-      primeLibrary(r);
+      primeLibrary(em, libraryById, r);
       const id = Number(r.record_id);
       const list = map.get(id) ?? [];
       list.push({ recordId: id, libraryId: Number(r.library_id), total: r.total, available: r.available, online: r.online });

@@ -7,7 +7,7 @@ import { Raw, pgArray, query } from '../../db/sql';
 import { librariesService } from '../libraries/libraries.service';
 import { Library } from '../libraries/library.entity';
 import { isbnQuery } from './isbn';
-import { LIBRARY_JSON, RECORD_COLUMNS } from './catalog.loaders';
+import { LIBRARY_JSON, RECORD_COLUMNS, primeLibrary } from './catalog.loaders';
 import { lexemeStats } from './search-stats';
 import { BibliographicRecord, RecordFormat } from './record.entity';
 
@@ -386,10 +386,7 @@ export class SearchService {
       else if (r.k === 'access') access.push({ access: r.v as 'PHYSICAL' | 'ONLINE', count: n });
       else {
         libraryCounts.push({ id: Number(r.v), count: n });
-        if (r.lib) {
-          const lib = fromRow(ctx.em, Library, r.lib);
-          ctx.loaders.libraryById.prime(lib.id, lib);
-        }
+        primeLibrary(ctx.em, ctx.loaders.libraryById, r);
       }
     }
     const libs = await ctx.loaders.libraryById.loadMany(libraryCounts.map((l) => l.id));

@@ -10,8 +10,7 @@ import { LoanFilter, LoanStatus, TransitDirection } from './circulation.types';
 import { Hold } from './hold.entity';
 import { Loan } from './loan.entity';
 import { Transit } from './transit.entity';
-import { LIBRARY_JSON } from '../catalog/catalog.loaders';
-import { Library } from '../libraries/library.entity';
+import { LIBRARY_JSON, primeLibrary } from '../catalog/catalog.loaders';
 
 /** Read side of circulation: desk lists and the patron's own account. */
 export class CirculationQueries {
@@ -127,9 +126,7 @@ export class CirculationQueries {
       [id],
     );
     return rows.map((r) => {
-      const lib = fromRow(ctx.em, Library, r.lib as Record<string, unknown>);
-      delete r.lib;
-      ctx.loaders.libraryById.prime(lib.id, lib);
+      primeLibrary(ctx.em, ctx.loaders.libraryById, r);
       return fromRow(ctx.em, Hold, r);
     });
   }
