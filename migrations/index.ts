@@ -7,6 +7,7 @@ import { Migration20261201110000_eresources_text } from './Migration202612011100
 import { Migration20261201120000_ill_eresource_delivery } from './Migration20261201120000_ill_eresource_delivery';
 import { Migration20261201200000_security } from './Migration20261201200000_security';
 import { Migration20261201300000_eresources_search_speed } from './Migration20261201300000_eresources_search_speed';
+import { Migration20261201400000_desk_functions } from './Migration20261201400000_desk_functions';
 
 /**
  * Every migration in order. Listed explicitly (not discovered from files) so the same list runs from
@@ -21,4 +22,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201120000_ill_eresource_delivery', class: Migration20261201120000_ill_eresource_delivery },
   { name: 'Migration20261201200000_security', class: Migration20261201200000_security },
   { name: 'Migration20261201300000_eresources_search_speed', class: Migration20261201300000_eresources_search_speed },
+  { name: 'Migration20261201400000_desk_functions', class: Migration20261201400000_desk_functions },
 ];

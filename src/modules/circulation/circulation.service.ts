@@ -4,8 +4,9 @@ import { NotPermittedError } from '../../common/error-results';
 import { ErrorResult, badInput, unauthenticated } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/ids';
 import { fromRow } from '../../db/rows';
-import { pgArray, query } from '../../db/sql';
+import { query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
+import { RECORD_COLUMNS } from '../catalog/catalog.loaders';
 import { ItemNotFoundError } from '../catalog/catalog.types';
 import { Item, ItemStatus } from '../catalog/item.entity';
 import { BibliographicRecord } from '../catalog/record.entity';
@@ -29,7 +30,7 @@ import {
   RenewalLimitReachedError,
 } from './circulation.types';
 import { Loan } from './loan.entity';
-import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams, policySql } from './policy';
+import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
 import { CopyRows, LockedItem, RouteResult, lockItemByBarcode, routeFreeItem } from './routing';
 import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
 import { IllLoanError } from '../sharing/ill.types';
@@ -48,18 +49,6 @@ export interface CheckinResultValue {
   fineVnd: number;
 }
 
-interface PatronRow {
-  id: string;
-  card_number: string;
-  home_library_id: string;
-  category: string;
-  status: PatronStatus;
-  block_reason: string | null;
-  expires_on: string;
-  keep_loan_history: boolean;
-  expired: boolean;
-}
-
 /**
  * The desk's answer shows the copy (and its title): hand the loaders the rows read under the lock,
  * with the copy's status as it is now, so the answer costs no further read.
@@ -70,6 +59,18 @@ function primeCopy(ctx: Context, item: LockedItem & { rows?: CopyRows }): void {
   ctx.loaders.itemById.clear(copy.id).prime(copy.id, copy);
   const record = fromRow(ctx.em, BibliographicRecord, item.rows.record);
   ctx.loaders.recordById.prime(record.id, record);
+}
+
+/** The same from the copy's and its record's rows as a desk function returned them. */
+function primeCopyRows(ctx: Context, itemRow: Record<string, unknown>, recordRow: Record<string, unknown>): void {
+  const copy = fromRow(ctx.em, Item, itemRow);
+  ctx.loaders.itemById.clear(copy.id).prime(copy.id, copy);
+  const record = fromRow(ctx.em, BibliographicRecord, recordRow);
+  ctx.loaders.recordById.prime(record.id, record);
+}
+
+function idOrNull(v: string | number | null): number | null {
+  return v === null ? null : Number(v);
 }
 
 /** A transit that just arrived (closed) at the desk. */
@@ -101,134 +102,112 @@ export class CirculationService {
     return ctx.loaders.libraryById.load(ctx.viewer.libraryId);
   }
 
-  /** Lends a copy to a patron at the copy's library. Every check and write in one transaction. */
+  /** The id of the library whose desk acts (see deskLibrary), read from the token when no code is named. */
+  async deskLibraryId(ctx: Context, code: string | null | undefined): Promise<number | null> {
+    requireStaff(ctx, 'work at a desk');
+    if (!code && ctx.viewer.libraryId !== null) return ctx.viewer.libraryId;
+    return (await this.deskLibrary(ctx, code))?.id ?? null;
+  }
+
+  /**
+   * Lends a copy to a patron at the copy's library: every check and write in one statement, its own
+   * transaction (sn_checkout; see the migration desk_functions).
+   */
   async checkout(ctx: Context, rawBarcode: string, rawCard: string) {
     requireStaff(ctx, 'lend');
     const barcode = parseBarcode(rawBarcode);
     const card = parseCardNumber(rawCard);
-    const result = await ctx.em.transactional(async (em) => {
-      // copy first, then patron: every path locks in this order, so desks cannot deadlock
-      const item = await lockItemByBarcode(em, barcode, true);
-      if (!item) return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
-      // a copy on a hold shelf is lent by the pickup library's desk; any other by its owner's
-      let lendingLibraryId = item.library_id;
-      let held: { id: number; patronId: number } | null = null;
-      if (item.status === ItemStatus.ON_HOLD_SHELF) {
-        const rows = await query<{ id: string; patron_id: string; pickup_library_id: string }>(
-          em,
-          `select id, patron_id, pickup_library_id from holds where captured_item_id = ? and status = 'READY_FOR_PICKUP' for update`,
-          [item.id],
-        );
-        if (rows[0]) {
-          held = { id: Number(rows[0].id), patronId: Number(rows[0].patron_id) };
-          lendingLibraryId = Number(rows[0].pickup_library_id);
-        }
-      }
-      if (!ctx.viewer.worksAt(lendingLibraryId)) {
+    const v = ctx.viewer;
+    const rows = await query<Record<string, unknown> & { outcome: string; detail: string | null; item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null }>(
+      ctx.em,
+      `select c.outcome, c.detail, c.item_row, (c.loan).*,
+              (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
+         from sn_checkout(?, ?, ?, ?, ?, ?) c`,
+      [barcode, card, v.accountId, v.apiClientId, v.isStaff ? v.libraryId : null, v.isNetworkAdmin],
+    );
+    const { outcome, detail, item_row, record_row, ...loanRow } = rows[0];
+    switch (outcome) {
+      case 'DONE':
+        break;
+      case 'ITEM_NOT_FOUND':
+        return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
+      case 'NOT_PERMITTED':
         return new NotPermittedError('Only the desk of the library holding this copy may lend it.');
-      }
-      // the patron (locked), the lending rule and the desk's time zone in one statement. Their open
-      // loans are counted in the next one: a count inside this statement would be read before the lock
-      // was granted and miss a loan that a concurrent desk committed meanwhile.
-      const found = await query<PatronRow & { loan_days: number; max_loans: number; time_zone: string }>(
-        em,
-        `select p.id, p.card_number, p.home_library_id, p.category, p.status, p.block_reason,
-                to_char(p.expires_on, 'YYYY-MM-DD') expires_on, p.keep_loan_history,
-                p.expires_on < (now() at time zone 'Asia/Ho_Chi_Minh')::date expired,
-                pol.loan_days, pol.max_loans, lib.time_zone
-           from patrons p
-           join libraries lib on lib.id = ?
-           cross join lateral (${policySql('lib.id', 'p.category', '?')}) pol
-          where p.card_number = ? for update of p`,
-        [lendingLibraryId, item.format, card],
-      );
-      const patron = found[0];
-      if (!patron) return new PatronNotFoundError(`No patron has the card ${card}.`);
-      if (patron.status === PatronStatus.BLOCKED) return new PatronBlockedError(patron.block_reason);
-      if (patron.status === PatronStatus.EXPIRED || patron.expired) return new PatronExpiredError(patron.expires_on);
-      if (!item.loanable) return new ItemNotLoanableError();
-      const patronId = Number(patron.id);
-      let fulfilledHold: number | null = null;
-      if (item.status === ItemStatus.ON_HOLD_SHELF) {
-        if (!held || held.patronId !== patronId) return new ItemOnHoldForOtherError();
-        fulfilledHold = held.id;
-      } else if (item.status !== ItemStatus.AVAILABLE) {
-        return new ItemNotAvailableError(item.status);
-      }
-      const open = await query<{ n: string }>(em, 'select count(*) n from loans where patron_id = ? and returned_at is null', [patronId]);
-      if (Number(open[0].n) >= patron.max_loans) return new LoanLimitReachedError(patron.max_loans);
-      // the loan, the holds it serves (the one on the shelf, and the patron's own waiting hold on the
-      // title), the copy ON_LOAN, their events and the audit row: one statement
-      const before = item.status;
-      const rows = await query<Record<string, unknown>>(
-        em,
-        `with l as (
-           insert into loans (item_id, patron_id, library_id, checked_out_by, due_at)
-           values (?, ?, ?, ?, ${END_OF_LOCAL_DAY}) returning *
-         ), h as (
-           update holds set status = 'FULFILLED', closed_at = now()
-            where id = ?::bigint
-               or (patron_id = ? and record_id = ? and status = 'WAITING' and (item_id is null or item_id = ?))
-           returning id
-         ), it as (
-           update items set status = 'ON_LOAN', updated_at = now() where id = ? and status <> 'ON_LOAN' returning id
-         ), ev as (
-           insert into events (type, library_ids, entity, entity_id, payload)
-           select 'loan.created', ?::bigint[], 'Loan', l.id,
-                  jsonb_build_object('loanId', l.id, 'itemId', l.item_id, 'barcode', ?::text, 'patronId', l.patron_id, 'dueAt', l.due_at)
-             from l
-           union all
-           select 'hold.fulfilled', ?::bigint[], 'Hold', h.id, jsonb_build_object('holdId', h.id, 'loanId', l.id, 'patronId', l.patron_id)
-             from h, l
-           union all
-           select 'item.status_changed', array[?]::bigint[], 'Item', it.id, ?::jsonb from it
-           returning 1
-         ), au as (
-           insert into audit_log (actor_account_id, actor_api_client_id, library_id, action, entity, entity_id, before, after)
-           select ?, ?, l.library_id, 'checkoutItem', 'Loan', l.id, ?::jsonb,
-                  jsonb_build_object('itemStatus', 'ON_LOAN', 'patronId', l.patron_id, 'dueAt', l.due_at)
-             from l returning 1
-         )
-         select l.*, pg_notify('shelfnet_events', '') from l`,
-        [
-          item.id,
-          patronId,
-          lendingLibraryId,
-          ctx.viewer.accountId,
-          ...endOfLocalDayParams(patron.time_zone, patron.loan_days),
-          fulfilledHold,
-          patronId,
-          item.record_id,
-          item.id,
-          item.id,
-          pgArray(em, [...new Set([lendingLibraryId, item.library_id, Number(patron.home_library_id)])], 'bigint'),
-          barcode,
-          pgArray(em, [...new Set([lendingLibraryId, item.library_id])], 'bigint'),
-          item.library_id,
-          JSON.stringify({ itemId: item.id, barcode, before: item.status, after: ItemStatus.ON_LOAN }),
-          ctx.viewer.accountId,
-          ctx.viewer.apiClientId,
-          JSON.stringify({ itemStatus: before }),
-        ],
-      );
-      delete rows[0].pg_notify;
-      const loan = em.map(Loan, rows[0]);
-      item.status = ItemStatus.ON_LOAN;
-      return { loan, item };
-    });
-    if (!('loan' in result)) return result;
-    primeCopy(ctx, result.item);
-    return result.loan;
+      case 'PATRON_NOT_FOUND':
+        return new PatronNotFoundError(`No patron has the card ${card}.`);
+      case 'PATRON_BLOCKED':
+        return new PatronBlockedError(detail);
+      case 'PATRON_EXPIRED':
+        return new PatronExpiredError(detail ?? '');
+      case 'ITEM_NOT_LOANABLE':
+        return new ItemNotLoanableError();
+      case 'ITEM_ON_HOLD_FOR_OTHER':
+        return new ItemOnHoldForOtherError();
+      case 'ITEM_NOT_AVAILABLE':
+        return new ItemNotAvailableError(detail as ItemStatus);
+      case 'LOAN_LIMIT_REACHED':
+        return new LoanLimitReachedError(Number(detail));
+      default:
+        throw new Error(`sn_checkout answered ${outcome}`);
+    }
+    primeCopyRows(ctx, item_row!, record_row!);
+    return ctx.em.map(Loan, loanRow);
   }
 
   /**
    * Takes a copy back at any network library and decides its next step (shelf, hold shelf or
-   * transit). Overdue days (local days of the lending library) and the fine are recorded.
+   * transit). Overdue days (local days of the lending library) and the fine are recorded. An ordinary
+   * check-in is one statement (sn_checkin); a copy of an inter-library request goes through resource
+   * sharing's steps in a transaction here.
    */
   async checkin(ctx: Context, rawBarcode: string, libraryCode: string | null | undefined) {
     const barcode = parseBarcode(rawBarcode);
-    const desk = await this.deskLibrary(ctx, libraryCode);
-    if (!desk) return new NotPermittedError('You do not work at that library.');
+    const deskId = await this.deskLibraryId(ctx, libraryCode);
+    if (deskId === null) return new NotPermittedError('You do not work at that library.');
+    const v = ctx.viewer;
+    const rows = await query<{
+      outcome: string; detail: string | null; action: CheckinAction; item_id: string | null; loan_id: string | null; hold_id: string | null;
+      transit_id: string | null; destination_library_id: string | null; overdue_days: number; fine_vnd: number;
+      item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null;
+    }>(
+      ctx.em,
+      `select c.*, (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
+         from sn_checkin(?, ?, ?, ?, ?) c`,
+      [barcode, deskId, v.accountId, v.patronId, v.apiClientId],
+    );
+    const r = rows[0];
+    switch (r.outcome) {
+      case 'DONE':
+        primeCopyRows(ctx, r.item_row!, r.record_row!);
+        return {
+          kind: 'CheckinOutcome',
+          action: r.action,
+          itemId: Number(r.item_id),
+          loanId: idOrNull(r.loan_id),
+          holdId: idOrNull(r.hold_id),
+          transitId: idOrNull(r.transit_id),
+          destinationLibraryId: idOrNull(r.destination_library_id),
+          overdueDays: r.overdue_days,
+          fineVnd: r.fine_vnd,
+        } satisfies CheckinResultValue;
+      case 'DEFER':
+        return this.checkinShared(ctx, barcode, deskId);
+      case 'ITEM_NOT_FOUND':
+        return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
+      case 'NO_TRANSIT':
+        return new NoTransitError(`The copy is travelling to another library.`);
+      case 'ITEM_NOT_CHECKED_OUT':
+        return new ItemNotCheckedOutError(r.detail as ItemStatus);
+      default:
+        throw new Error(`sn_checkin answered ${r.outcome}`);
+    }
+  }
+
+  /**
+   * The check-in of a copy of an inter-library request (sn_checkin deferred it): the same steps in a
+   * transaction, with resource sharing moving the request and, where it says so, the copy.
+   */
+  private async checkinShared(ctx: Context, barcode: string, deskId: number) {
     let copy: (LockedItem & { rows?: CopyRows }) | null = null;
     const result = await ctx.em.transactional(async (em) => {
       const item = await lockItemByBarcode(em, barcode, true);
@@ -240,47 +219,24 @@ export class CirculationService {
       let loanId: number | null = null;
       let travelledFor: number | null = null;
       let receivedTransitId: number | null = null;
-      // a copy borrowed for an inter-library request goes back to its lender (or completes there)
       let illRequestId: number | null = null;
       let illTransit: ArrivedTransit | null = null;
       if (item.status === ItemStatus.ON_LOAN) {
-        // the open loan closed with its lateness in the lender's local days and the rule's fine, its event:
-        // one statement (the copy's lock serialises check-ins of it). A loan with a fine stays linked to
-        // its patron until the fine is settled (finesOwed needs it).
-        const closed = await query<{ id: string; library_id: string; ill_request_id: string | null; days: number; fine: number }>(
+        const closed = await query<{ closed_loan_id: string | null; closed_ill_request_id: string | null; closed_overdue_days: number; closed_fine_vnd: number }>(
           em,
-          `with c as (
-             select l.id, l.library_id, l.ill_request_id, pol.fine_per_day, p.keep_loan_history keep,
-                    greatest(0, (now() at time zone lib.time_zone)::date - (l.due_at at time zone lib.time_zone)::date) days
-               from loans l join libraries lib on lib.id = l.library_id left join patrons p on p.id = l.patron_id
-               cross join lateral (${policySql('l.library_id', "coalesce(p.category, 'ADULT')", '?')}) pol
-              where l.item_id = ? and l.returned_at is null
-           ), u as (
-             update loans l set returned_at = now(), checkin_library_id = ?, overdue_days = c.days, fine_vnd = c.days * c.fine_per_day,
-                    overdue = l.overdue or c.days > 0,
-                    patron_id = case when c.keep is distinct from false or c.days * c.fine_per_day > 0 then l.patron_id end,
-                    anonymised = not (c.keep is distinct from false or c.days * c.fine_per_day > 0)
-               from c where l.id = c.id
-             returning l.id, c.library_id, c.ill_request_id, c.days, c.days * c.fine_per_day fine
-           ), ev as (
-             insert into events (type, library_ids, entity, entity_id, payload)
-             select 'loan.returned', array(select distinct x from unnest(array[u.library_id, ?::bigint, ?::bigint]) x), 'Loan', u.id,
-                    jsonb_build_object('loanId', u.id, 'itemId', ?::bigint, 'barcode', ?::text, 'overdueDays', u.days, 'fineVnd', u.fine, 'checkinLibraryId', ?::bigint)
-               from u returning 1
-           )
-           select u.*, pg_notify('shelfnet_events', '') from u`,
-          [item.format, item.id, desk.id, desk.id, item.library_id, item.id, barcode, desk.id],
+          'select * from sn_close_loan(?, ?)',
+          [item.id, deskId],
         );
         const loan = closed[0];
-        if (loan) {
-          loanId = Number(loan.id);
-          if (loan.ill_request_id !== null) illRequestId = Number(loan.ill_request_id);
-          overdueDays = loan.days;
-          fineVnd = Number(loan.fine);
+        if (loan.closed_loan_id !== null) {
+          loanId = Number(loan.closed_loan_id);
+          illRequestId = idOrNull(loan.closed_ill_request_id);
+          overdueDays = loan.closed_overdue_days;
+          fineVnd = loan.closed_fine_vnd;
         }
       } else if (item.status === ItemStatus.IN_TRANSIT) {
         // a copy in transit scanned at its destination is received; elsewhere it keeps travelling
-        const received = await this.completeTransit(em, item, desk.id);
+        const received = await this.completeTransit(em, item, deskId);
         if (!received) return new NoTransitError(`The copy is travelling to another library.`);
         travelledFor = received.holdId;
         receivedTransitId = received.transitId;
@@ -288,7 +244,7 @@ export class CirculationService {
       } else if (![ItemStatus.AVAILABLE, ItemStatus.MISSING].includes(item.status)) {
         return new ItemNotCheckedOutError(item.status);
       }
-      return this.routeAndRecord(ctx, em, item, desk.id, {
+      return this.routeAndRecord(ctx, em, item, deskId, {
         action: 'checkinItem',
         before,
         travelledFor,
@@ -297,9 +253,9 @@ export class CirculationService {
         overdueDays,
         fineVnd,
         ill: illRequestId !== null
-          ? () => illCheckin(em, ctx.viewer, item, illRequestId!, desk.id)
+          ? () => illCheckin(em, ctx.viewer, item, illRequestId!, deskId)
           : illTransit?.illRequestId != null
-            ? () => illTransitArrived(em, ctx.viewer, item, illTransit!, desk.id)
+            ? () => illTransitArrived(em, ctx.viewer, item, illTransit!, deskId)
             : null,
       });
     });
@@ -310,15 +266,15 @@ export class CirculationService {
   /** Receives a copy in transit at its destination and routes it (hold shelf, or shelf at home). */
   async receiveTransit(ctx: Context, rawBarcode: string, libraryCode: string | null | undefined) {
     const barcode = parseBarcode(rawBarcode);
-    const desk = await this.deskLibrary(ctx, libraryCode);
-    if (!desk) return new NotPermittedError('You do not work at that library.');
+    const deskId = await this.deskLibraryId(ctx, libraryCode);
+    if (deskId === null) return new NotPermittedError('You do not work at that library.');
     return ctx.em.transactional(async (em) => {
       const item = await lockItemByBarcode(em, barcode);
       if (!item) return new ItemNotFoundError(`No copy has the barcode ${barcode}.`);
       if (item.status !== ItemStatus.IN_TRANSIT) return new NoTransitError(`The copy is ${item.status}, not in transit.`);
-      const transit = await this.completeTransit(em, item, desk.id);
+      const transit = await this.completeTransit(em, item, deskId);
       if (!transit) return new NoTransitError('The copy is not travelling to this library.');
-      return this.routeAndRecord(ctx, em, item, desk.id, {
+      return this.routeAndRecord(ctx, em, item, deskId, {
         action: 'receiveTransit',
         before: ItemStatus.IN_TRANSIT,
         travelledFor: transit.holdId,
@@ -326,7 +282,7 @@ export class CirculationService {
         loanId: null,
         overdueDays: 0,
         fineVnd: 0,
-        ill: transit.illRequestId !== null ? () => illTransitArrived(em, ctx.viewer, item, transit, desk.id) : null,
+        ill: transit.illRequestId !== null ? () => illTransitArrived(em, ctx.viewer, item, transit, deskId) : null,
       });
     });
   }
@@ -377,28 +333,20 @@ export class CirculationService {
     };
   }
 
-  /** Closes the open transit of a copy arriving at its destination; null when it goes elsewhere. */
+  /** Closes the open transit of a copy arriving at its destination (sn_complete_transit); null when it goes elsewhere. */
   private async completeTransit(em: EntityManager, item: LockedItem, atLibraryId: number): Promise<ArrivedTransit | null> {
-    const rows = await query<{ id: string; hold_id: string | null; from_library_id: string; reason: string; ill_request_id: string | null }>(
+    const rows = await query<{ received_transit_id: string | null; received_hold_id: string | null; received_reason: string; received_ill_request_id: string | null }>(
       em,
-      `update transits set received_at = now() where item_id = ? and received_at is null and to_library_id = ?
-       returning id, hold_id, from_library_id, reason, ill_request_id`,
+      'select * from sn_complete_transit(?, ?)',
       [item.id, atLibraryId],
     );
     const t = rows[0];
-    if (!t) return null;
-    await emitEvent(em, {
-      type: 'transit.received',
-      libraryIds: [atLibraryId, Number(t.from_library_id), item.library_id],
-      entity: 'Transit',
-      entityId: Number(t.id),
-      payload: { transitId: Number(t.id), itemId: item.id, barcode: item.barcode, at: atLibraryId },
-    });
+    if (t.received_transit_id === null) return null;
     return {
-      transitId: Number(t.id),
-      holdId: t.hold_id === null ? null : Number(t.hold_id),
-      reason: t.reason,
-      illRequestId: t.ill_request_id === null ? null : Number(t.ill_request_id),
+      transitId: Number(t.received_transit_id),
+      holdId: idOrNull(t.received_hold_id),
+      reason: t.received_reason,
+      illRequestId: idOrNull(t.received_ill_request_id),
     };
   }
 

@@ -33,15 +33,11 @@ interface PolicyRow {
 
 /**
  * SQL selecting the effective policy row for three SQL expressions (library id, patron category,
- * format): usable on its own or in a LATERAL join, so hot paths get it in the same statement.
+ * format): usable on its own or in a LATERAL join, so hot paths get it in the same statement. The rule
+ * itself is the database function sn_policy (the desk functions use it too).
  */
 export function policySql(library: string, category: string, format: string): string {
-  return `select * from circulation_policies cp
-     where (cp.library_id = ${library} or cp.library_id is null)
-       and (cp.patron_category = ${category} or cp.patron_category is null)
-       and (cp.format = ${format} or cp.format is null)
-     order by (cp.library_id is not null) desc, (cp.patron_category is not null) desc, (cp.format is not null) desc
-     limit 1`;
+  return `select * from sn_policy(${library}, ${category}, ${format})`;
 }
 
 /**
@@ -73,9 +69,9 @@ export async function effectivePolicy(em: EntityManager, libraryId: number, cate
   };
 }
 
-/** SQL for "the end of the local day, N days from today" in a library's time zone. */
-export const END_OF_LOCAL_DAY = `((date_trunc('day', now() at time zone ?) + make_interval(days => ?) + interval '1 day' - interval '1 second') at time zone ?)`;
+/** SQL for "the end of the local day, N days from today" in a library's time zone (sn_end_of_local_day). */
+export const END_OF_LOCAL_DAY = 'sn_end_of_local_day(?, ?)';
 
 export function endOfLocalDayParams(timeZone: string, days: number): unknown[] {
-  return [timeZone, days, timeZone];
+  return [timeZone, days];
 }
