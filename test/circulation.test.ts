@@ -19,6 +19,8 @@ import {
   CircPlaceHoldDocument,
   CircPolicyDocument,
   CircReceiveTransitDocument,
+  CircDeskCheckinDocument,
+  CircDeskCheckoutDocument,
   CircRenewDocument,
   CircSuspendHoldDocument,
   CircTransitsDocument,
@@ -547,6 +549,42 @@ describe('checkinItem and transits', () => {
     });
     expect(out.loan!.returnedAt).not.toBeNull();
     expect(await itemStatus(copy.barcode)).toBe('AVAILABLE');
+  });
+
+  test('a desk scan is one SQL statement: checkout and ordinary check-in, with their events and audit rows', async () => {
+    const rec = await newTitle();
+    const copy = await newCopy(rec, 'BDI-PL');
+    const card = await newPatron('BDI-PL');
+    const out = await api.gql(CircDeskCheckoutDocument, { barcode: copy.barcode, cardNumber: card }, { token: tokens.pl });
+    expect(out.errors).toBeUndefined();
+    expect(out.data!.checkoutItem).toMatchObject({ __typename: 'Loan', item: { barcode: copy.barcode, status: 'ON_LOAN', record: { title: expect.any(String) } } });
+    expect(out.extensions?.sqlStatements).toBe(1);
+    const back = await api.gql(CircDeskCheckinDocument, { barcode: copy.barcode }, { token: tokens.pl });
+    expect(back.errors).toBeUndefined();
+    expect(back.data!.checkinItem).toMatchObject({ __typename: 'CheckinOutcome', action: 'RESHELVE', overdueDays: 0, item: { barcode: copy.barcode, status: 'AVAILABLE' } });
+    expect(back.extensions?.sqlStatements).toBe(1);
+    const item = await env.sql<{ id: string }>(dbUrl, 'select id from items where barcode = $1', [copy.barcode]);
+    const loanId = localId(as(out.data!.checkoutItem, 'Loan').id);
+    const events = await env.sql<{ type: string; payload: Record<string, unknown> }>(
+      dbUrl,
+      `select type, payload from events where (entity = 'Item' and entity_id = $1) or (entity = 'Loan' and entity_id = $2) order by seq`,
+      [item[0].id, loanId],
+    );
+    expect(events.map((e) => [e.type, e.payload.after ?? null])).toEqual([
+      ['loan.created', null],
+      ['item.status_changed', 'ON_LOAN'],
+      ['loan.returned', null],
+      ['item.status_changed', 'AVAILABLE'],
+    ]);
+    const audits = await env.sql<{ action: string; before: unknown; after: Record<string, unknown> }>(
+      dbUrl,
+      `select action, before, after from audit_log where (entity = 'Loan' and entity_id = $2) or (entity = 'Item' and entity_id = $1 and action = 'checkinItem') order by id`,
+      [item[0].id, loanId],
+    );
+    expect(audits).toMatchObject([
+      { action: 'checkoutItem', before: { itemStatus: 'AVAILABLE' }, after: { itemStatus: 'ON_LOAN' } },
+      { action: 'checkinItem', before: { itemStatus: 'ON_LOAN' }, after: { itemStatus: 'AVAILABLE', action: 'RESHELVE', loanId: Number(loanId) } },
+    ]);
   });
 
   test('a copy returned at another library travels home; receiveTransit at the owner reshelves it', async () => {
