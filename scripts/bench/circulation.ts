@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -9,6 +7,7 @@ import { benchDatabaseName, drain, ensureCatalogData, openBenchServer, withClien
 import { DESK_PASSWORD, DESK_USER_PREFIX, ME_PIN, ME_PREFIX, PATRON_PREFIX, CirculationMeta, ensureCirculationData } from './circulation-data';
 import { ApiProcess, GqlRequest, RunResult, Sample, Summary, closeAgent, openLoop, post, rssOf, startApi, summarize } from './load';
 import { BenchLifecycle } from './lifecycle';
+import { cpuLine, cpuMark, postmasterPid } from './cpu';
 import { fmtInt, fmtMb, fmtMs, fmtSeconds, table } from './stats';
 
 /**
@@ -320,56 +319,6 @@ function errorBreakdown(samples: Sample[]): string {
     .join('; ');
 }
 
-// ---------------------------------------------------------------------- CPU
-
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) a process used so far, or null when it is gone. */
-function cpuOf(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds of a postmaster and all its children (backends, walwriter, checkpointer...). */
-function pgCpu(postmasterPid: number | null): number | null {
-  if (postmasterPid === null) return null;
-  let total = cpuOf(postmasterPid) ?? 0;
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === postmasterPid) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
-
-interface CpuMark {
-  api: number | null;
-  pg: number | null;
-  self: number;
-  at: number;
-}
-
-function cpuMark(apiPid: number, pgPid: number | null): CpuMark {
-  const u = process.cpuUsage();
-  return { api: cpuOf(apiPid), pg: pgCpu(pgPid), self: (u.user + u.system) / 1e6, at: performance.now() };
-}
-
-function cpuLine(a: CpuMark, b: CpuMark): string {
-  const s = (b.at - a.at) / 1000;
-  const cores = (x: number | null, y: number | null) => (x === null || y === null ? '-' : ((y - x) / s).toFixed(2));
-  return `CPU (cores busy on average; this machine has ${os.cpus().length}): API ${cores(a.api, b.api)}, PostgreSQL ${cores(a.pg, b.pg)}, benchmark client ${cores(a.self, b.self)}`;
-}
-
 // ---------------------------------------------------------------------- statements
 
 interface TopStatement {
@@ -540,7 +489,7 @@ async function main(): Promise<void> {
   life.defer(async () => {
     if (!args.keep || life.interrupted) await api.stop();
   });
-  const pgPid = embedded ? Number(fs.readFileSync(path.join(embedded.dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null : null;
+  const pgPid = embedded ? postmasterPid(embedded.dir) : null;
   say();
   say(
     `API: ${api.url} (pid ${api.pid}, log ${logFile}), NODE_ENV=production, SCHEDULER_INTERVAL_MS=0, DB_POOL_SIZE=${process.env.DB_POOL_SIZE ?? '10 (default)'}, ` +

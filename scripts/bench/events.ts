@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config';
 import { hashPassword } from '../../src/modules/auth/password';
 import { ensureCatalogData, openBenchServer, withClient } from './catalog';
 import { BenchLifecycle } from './lifecycle';
+import { cpuLine, cpuMark, postmasterPid } from './cpu';
 import { ApiProcess, post, rssOf, startApi } from './load';
 import { fmtInt, fmtMb, fmtMs, fmtSeconds, percentile, table } from './stats';
 
@@ -339,7 +340,7 @@ async function resetStatements(url: string): Promise<void> {
   });
 }
 
-async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>) {
+async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<ReturnType<typeof lendableRecords>>, opts: ReturnType<typeof args>, pgPid: number | null) {
   say(`\n2. Full loan cycle (create → ship → receive → return → check in), ${opts.cycleWorkers} workers, ${opts.cycleSeconds} s`);
   const byCode = new Map(libs.map((l) => [l.code, l]));
   const ms: Record<string, number[]> = { create: [], ship: [], receive: [], return: [], checkIn: [] };
@@ -389,11 +390,11 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
       if (ok) done++;
     }
   };
-  const cpu0 = process.cpuUsage();
   await resetStatements(url);
+  const cpu0 = cpuMark(a.pid, pgPid);
   await Promise.all(Array.from({ length: opts.cycleWorkers }, (_, w) => worker(w)));
   const seconds = (performance.now() - start) / 1000;
-  const benchCpu = process.cpuUsage(cpu0);
+  const cpu1 = cpuMark(a.pid, pgPid);
   const rate = done / seconds;
   say(
     table([
@@ -405,7 +406,7 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
     ]),
   );
   say(`   ${fmtInt(done)} complete cycles in ${fmtSeconds(seconds)}: ${rate.toFixed(1)} cycles/s (${(rate * 5).toFixed(0)} mutations/s); target ≥ ${TARGETS.cycles}: ${verdict(rate >= TARGETS.cycles)}`);
-  say(`   benchmark client CPU ${((benchCpu.user + benchCpu.system) / 1e6 / seconds).toFixed(2)} cores (it shares the machine with the API and PostgreSQL)`);
+  say(`   ${cpuLine(cpu0, cpu1)}`);
   if (failures.size) say(`   failures: ${[...failures.entries()].map(([e, n]) => `${n} × ${e}`).join('; ')}`);
   await topStatements(url, 12);
   return rate;
@@ -567,7 +568,7 @@ async function main(): Promise<void> {
 
   const d = await delivery(url, a, b, libs, pool, opts);
   if (b) await b.stop();
-  const c = await cycles(url, a, libs, pool, opts);
+  const c = await cycles(url, a, libs, pool, opts, embedded ? postmasterPid(embedded.dir) : null);
   const r = await replay(a, url, libs, opts.replay);
   let m: number | null = null;
   if (opts.idle > 0) {
