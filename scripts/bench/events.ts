@@ -126,14 +126,20 @@ const stats = (xs: number[]) => {
 };
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
-async function mutate(api: ApiProcess, query: string, variables: Record<string, unknown>, token: string, field: string): Promise<{ ms: number; value: Json | null; error?: string }> {
+async function mutate(
+  api: ApiProcess,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string,
+  field: string,
+): Promise<{ ms: number; value: Json | null; sql: number | null; error?: string }> {
   const t0 = performance.now();
   const r = await post(api.url, { query, variables, headers: { authorization: `Bearer ${token}` } }, 30_000);
   const value = (r.data as Json | undefined)?.[field] ?? null;
   const ms = performance.now() - t0;
-  if (!r.ok) return { ms, value: null, error: r.error };
-  if (value?.errorCode) return { ms, value, error: `${value.errorCode}: ${value.message}` };
-  return { ms, value };
+  if (!r.ok) return { ms, value: null, sql: r.sql, error: r.error };
+  if (value?.errorCode) return { ms, value, sql: r.sql, error: `${value.errorCode}: ${value.message}` };
+  return { ms, value, sql: r.sql };
 }
 
 function ws(api: ApiProcess, token: string, lazy = true): WsClient {
@@ -344,6 +350,7 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
   say(`\n2. Full loan cycle (create → ship → receive → return → check in), ${opts.cycleWorkers} workers, ${opts.cycleSeconds} s`);
   const byCode = new Map(libs.map((l) => [l.code, l]));
   const ms: Record<string, number[]> = { create: [], ship: [], receive: [], return: [], checkIn: [] };
+  const sql: Record<string, number[]> = { create: [], ship: [], receive: [], return: [], checkIn: [] };
   const failures = new Map<string, number>();
   let done = 0;
   const start = performance.now();
@@ -364,6 +371,7 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
         continue;
       }
       ms.create.push(c.ms);
+      if (c.sql !== null) sql.create.push(c.sql);
       const id = c.value!.id as string;
       const lender = byCode.get(c.value!.lender.code)!;
       const barcode = item.copies.get(lender.id)?.[0];
@@ -386,6 +394,7 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
           break;
         }
         ms[name].push(r.ms);
+        if (r.sql !== null) sql[name].push(r.sql);
       }
       if (ok) done++;
     }
@@ -398,10 +407,11 @@ async function cycles(url: string, a: ApiProcess, libs: Lib[], pool: Awaited<Ret
   const rate = done / seconds;
   say(
     table([
-      ['mutation', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      ['mutation', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'SQL statements (mean)'],
       ...Object.entries(ms).map(([k, v]) => {
         const s = stats(v);
-        return [k, fmtInt(s.n), fmtMs(s.p50), fmtMs(s.p95), fmtMs(s.p99), fmtMs(s.max)];
+        const n = sql[k];
+        return [k, fmtInt(s.n), fmtMs(s.p50), fmtMs(s.p95), fmtMs(s.p99), fmtMs(s.max), n.length ? (n.reduce((a, b) => a + b, 0) / n.length).toFixed(1) : '-'];
       }),
     ]),
   );
