@@ -4,7 +4,7 @@ import { NotPermittedError } from '../../common/error-results';
 import { ErrorResult, badInput, unauthenticated } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/ids';
 import { fromRow } from '../../db/rows';
-import { query } from '../../db/sql';
+import { preparedQuery, query } from '../../db/sql';
 import { audit } from '../audit/audit.service';
 import { RECORD_COLUMNS } from '../catalog/catalog.loaders';
 import { ItemNotFoundError } from '../catalog/catalog.types';
@@ -118,7 +118,7 @@ export class CirculationService {
     const barcode = parseBarcode(rawBarcode);
     const card = parseCardNumber(rawCard);
     const v = ctx.viewer;
-    const rows = await query<Record<string, unknown> & { outcome: string; detail: string | null; item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null }>(
+    const rows = await preparedQuery<Record<string, unknown> & { outcome: string; detail: string | null; item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null }>(
       ctx.em,
       `select c.outcome, c.detail, c.item_row, (c.loan).*,
               (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
@@ -165,7 +165,7 @@ export class CirculationService {
     const deskId = await this.deskLibraryId(ctx, libraryCode);
     if (deskId === null) return new NotPermittedError('You do not work at that library.');
     const v = ctx.viewer;
-    const rows = await query<{
+    const rows = await preparedQuery<{
       outcome: string; detail: string | null; action: CheckinAction; item_id: string | null; loan_id: string | null; hold_id: string | null;
       transit_id: string | null; destination_library_id: string | null; overdue_days: number; fine_vnd: number;
       item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null;

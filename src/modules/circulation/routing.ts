@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { query } from '../../db/sql';
+import { preparedQuery } from '../../db/sql';
 import { ItemStatus } from '../catalog/item.entity';
 import { CheckinAction } from './circulation.types';
 import { RECORD_COLUMNS } from '../catalog/catalog.loaders';
@@ -37,7 +37,7 @@ export interface CopyRows {
  * further read.
  */
 export async function lockItemByBarcode(em: EntityManager, barcode: string, withRows = false): Promise<(LockedItem & { rows?: CopyRows }) | null> {
-  const rows = await query<LockedItem & { item_row?: Record<string, unknown>; record_row?: Record<string, unknown> }>(
+  const rows = await preparedQuery<LockedItem & { item_row?: Record<string, unknown>; record_row?: Record<string, unknown> }>(
     em,
     `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
             ${withRows ? `, to_jsonb(i) item_row, (select to_jsonb(x) from (select ${RECORD_COLUMNS}) x) record_row` : ''}
@@ -59,7 +59,7 @@ export async function lockItemByBarcode(em: EntityManager, barcode: string, with
 
 /** Locks the copy a row points at (`sql` selects its id, e.g. a request's item_id); null when none. */
 export async function lockItemWhere(em: EntityManager, idSql: string, bindings: unknown[]): Promise<LockedItem | null> {
-  const rows = await query<LockedItem>(
+  const rows = await preparedQuery<LockedItem>(
     em,
     `select i.id, i.record_id, i.library_id, i.barcode, i.status, i.loanable, i.lendable and lib.lends_to_network travels, r.format
        from items i join bib_records r on r.id = i.record_id join libraries lib on lib.id = i.library_id
@@ -83,7 +83,7 @@ export async function routeFreeItem(
   /** A hold this copy already travelled for (it keeps its claim). */
   capturedForHoldId: number | null = null,
 ): Promise<RouteResult> {
-  const rows = await query<{
+  const rows = await preparedQuery<{
     route_action: CheckinAction; route_hold_id: string | null; route_transit_id: string | null; route_to_library_id: string | null; new_item_status: ItemStatus;
   }>(em, 'select * from sn_route_free_item(?, ?, ?)', [item.id, atLibraryId, capturedForHoldId]);
   const r = rows[0];
@@ -110,7 +110,7 @@ export async function startTransit(
   holdId: number | null,
   illRequestId: number | null = null,
 ): Promise<number> {
-  const rows = await query<{ id: string }>(em, 'select sn_start_transit(?, ?, ?, ?, ?, ?) id', [item.id, from, to, reason, holdId, illRequestId]);
+  const rows = await preparedQuery<{ id: string }>(em, 'select sn_start_transit(?, ?, ?, ?, ?, ?) id', [item.id, from, to, reason, holdId, illRequestId]);
   item.status = ItemStatus.IN_TRANSIT;
   return Number(rows[0].id);
 }
@@ -118,6 +118,6 @@ export async function startTransit(
 /** A copy's status, with its event when it changes (sn_set_item_status). */
 export async function setItemStatus(em: EntityManager, item: LockedItem, status: ItemStatus): Promise<void> {
   if (item.status === status) return;
-  await query(em, 'select sn_set_item_status(?, ?)', [item.id, status]);
+  await preparedQuery(em, 'select sn_set_item_status(?, ?)', [item.id, status]);
   item.status = status;
 }

@@ -4,7 +4,7 @@ import { NotPermittedError } from '../../common/error-results';
 import { ErrorResult, badInput, unauthenticated } from '../../common/errors';
 import { decodeIdOf } from '../../common/ids';
 import { cleanText, requireText } from '../../common/text';
-import { query } from '../../db/sql';
+import { preparedQuery, query } from '../../db/sql';
 import { ItemNotFoundError } from '../catalog/catalog.types';
 import { ItemStatus } from '../catalog/item.entity';
 import { ItemNotAvailableError } from '../circulation/circulation.types';
@@ -39,10 +39,9 @@ function parseDue(raw: Date | null | undefined, field: string): Date | null {
 
 /** The end of the lender's local day one loan period (its rule for institutions and this format) from today. */
 async function lenderDueDate(em: EntityManager, lenderId: number, itemId: number): Promise<Date> {
-  const rows = await query<{ d: string }>(
+  const rows = await preparedQuery<{ d: string }>(
     em,
-    `select ((date_trunc('day', now() at time zone lib.time_zone) + make_interval(days => pol.loan_days) + interval '1 day' - interval '1 second')
-             at time zone lib.time_zone) d
+    `select sn_end_of_local_day(lib.time_zone, pol.loan_days) d
        from libraries lib cross join items i join bib_records r on r.id = i.record_id
        cross join lateral (${policySql('lib.id', "'INSTITUTION'", 'r.format')}) pol
       where lib.id = ? and i.id = ?`,

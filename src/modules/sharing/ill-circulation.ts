@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { query } from '../../db/sql';
+import { preparedQuery } from '../../db/sql';
 import type { Viewer } from '../auth/viewer';
 import { ItemStatus } from '../catalog/item.entity';
 import { CheckinAction } from '../circulation/circulation.types';
@@ -21,7 +21,7 @@ import { factsOf } from './ill.core';
  * its transit closed, the loan, the copy ON_LOAN and their events in one statement.
  */
 export async function lendToRequester(em: EntityManager, viewer: Viewer, req: IllRequest, item: LockedItem): Promise<number> {
-  const rows = await query<{ id: string }>(
+  const rows = await preparedQuery<{ id: string }>(
     em,
     `with tr as (
        update transits set received_at = now() where item_id = ? and received_at is null returning id
@@ -54,7 +54,7 @@ export async function lendToRequester(em: EntityManager, viewer: Viewer, req: Il
 
 /** The copy left the borrower another way than the desk: its open loan and open transit end, in one statement. */
 export async function releaseCopy(em: EntityManager, itemId: number, atLibraryId: number | null): Promise<void> {
-  await query(
+  await preparedQuery(
     em,
     `with l as (update loans set returned_at = now(), checkin_library_id = ? where item_id = ? and returned_at is null returning 1)
      update transits set received_at = now() where item_id = ? and received_at is null`,

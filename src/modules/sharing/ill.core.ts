@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { fromRow } from '../../db/rows';
-import { pgArray, query } from '../../db/sql';
+import { pgArray, preparedQuery, query } from '../../db/sql';
 import type { Viewer } from '../auth/viewer';
 import { IllRequest } from './ill-request.entity';
 import { IllAction, IllSide, IllState, RequestFacts, Transition, allowedActions } from './ill.state-machine';
@@ -26,7 +26,7 @@ export function mapRequest(em: EntityManager, row: Record<string, unknown>): Ill
 
 /** The request row locked for the rest of the transaction; every action goes through here first. */
 export async function lockRequest(em: EntityManager, id: number): Promise<IllRequest | null> {
-  const rows = await query<Record<string, unknown>>(em, `select ${REQUEST_COLUMNS} from ill_requests where id = ? for update`, [id]);
+  const rows = await preparedQuery<Record<string, unknown>>(em, `select ${REQUEST_COLUMNS} from ill_requests where id = ? for update`, [id]);
   return rows[0] ? mapRequest(em, rows[0]) : null;
 }
 
@@ -112,7 +112,8 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
   const sideLibrary = step.side === 'LENDER' || (step.side === 'SYSTEM' && before.lenderId !== null) ? before.lenderId : before.requestingLibraryId;
   const actingLibrary = viewer.isStaff && viewer.libraryId !== null ? viewer.libraryId : sideLibrary;
   const action = step.transition.action;
-  const rows = await query<Record<string, unknown>>(
+  // prepared: one text per kind of step (its assignments), planned once per connection
+  const rows = await preparedQuery<Record<string, unknown>>(
     em,
     `with u as (
        update ill_requests set requester_state = ?, supplier_state = ?, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
@@ -120,21 +121,22 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
      ), h as (
        insert into ill_history (request_id, action, side, actor_account_id, actor_patron_id, library_id, lender_id,
               requester_state_before, requester_state, supplier_state_before, supplier_state, is_message, note, data)
-       select u.id, ?, ?, ?, ?, ?, ?, ?, u.requester_state, ?, u.supplier_state, ?, ?, ?::jsonb from u returning id
+       select u.id, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, u.requester_state, ?::text, u.supplier_state, ?::boolean, ?::text, ?::jsonb
+         from u returning id
      ), ev as (
        insert into events (type, library_ids, entity, entity_id, payload)
-       select ?, array_remove(array[u.requesting_library_id, u.pickup_library_id, u.lender_id] || ?::bigint[], null), 'IllRequest', u.id,
+       select ?::text, array_remove(array[u.requesting_library_id, u.pickup_library_id, u.lender_id] || ?::bigint[], null), 'IllRequest', u.id,
               jsonb_build_object('requestId', u.id, 'action', ?::text, 'requesterState', u.requester_state,
                                  'supplierState', u.supplier_state, 'lenderId', u.lender_id, 'historyId', (select id from h)) || ?::jsonb
          from u returning 1
      ), au as (
        insert into audit_log (actor_account_id, actor_patron_id, actor_api_client_id, library_id, action, entity, entity_id, before, after)
-       select ?, ?, ?, ?, ?, 'IllRequest', u.id, ?::jsonb,
+       select ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, 'IllRequest', u.id, ?::jsonb,
               jsonb_build_object('requesterState', u.requester_state, 'supplierState', u.supplier_state, 'lenderId', u.lender_id) || ?::jsonb
          from u returning 1
      ), ro as (
-       update ill_rota_entries set status = coalesce(?, status), answered_at = coalesce(answered_at, now())
-        where ? is not null and request_id = ? and position = ? returning 1
+       update ill_rota_entries set status = coalesce(?::text, status), answered_at = coalesce(answered_at, now())
+        where ?::text is not null and request_id = ? and position = ? returning 1
      )
      select u.*, (select id from h) history_id, pg_notify('shelfnet_events', '') from u`,
     [

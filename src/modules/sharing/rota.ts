@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray, query } from '../../db/sql';
+import { pgArray, preparedQuery, query } from '../../db/sql';
 import { LENDER_OPEN } from './ill.state-machine';
 
 /** Most lenders a rota lists: beyond that a request would wait weeks on answers anyway. */
@@ -40,7 +40,7 @@ function reason(c: Omit<RotaCandidate, 'rankReason' | 'position'>): string {
  * Each entry says why in `rankReason`.
  */
 export async function buildRota(em: EntityManager, recordId: number, requestingLibraryId: number): Promise<RotaCandidate[]> {
-  const rows = await query<{ library_id: string; avail: number; open_requests: number; distance: RotaCandidate['distance'] }>(
+  const rows = await preparedQuery<{ library_id: string; avail: number; open_requests: number; distance: RotaCandidate['distance'] }>(
     em,
     `with recursive cand as (
        select i.library_id, count(*)::int avail
