@@ -26,15 +26,13 @@ create function sn_distinct_ids(a bigint[]) returns bigint[] language sql immuta
     from (select x, min(n) n from unnest(a) with ordinality u(x, n) where x is not null group by x) d
 $$;
 
--- an event in the outbox, and the NOTIFY that wakes the API processes (its payload is constant, so
--- PostgreSQL sends one per transaction however many events it wrote)
+-- an event in the outbox (the API process that committed it wakes the others: no NOTIFY here, see
+-- EventHub.committed)
 create function sn_emit(p_type text, p_libraries bigint[], p_entity text, p_entity_id bigint, p_payload jsonb)
-returns void language plpgsql as $$
-begin
+returns void language sql as $$
   insert into events (type, library_ids, entity, entity_id, payload)
   values (p_type, sn_distinct_ids(p_libraries), p_entity, p_entity_id, p_payload);
-  perform pg_notify('shelfnet_events', '');
-end $$;
+$$;
 
 -- the most specific circulation rule for a library, patron category and format (the migration of
 -- circulation seeds the network default, so there always is one)

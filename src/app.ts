@@ -67,6 +67,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (unruledFields.length) logger.warn({ fields: unruledFields }, 'fields without a permission rule are refused to everyone (src/modules/auth/permissions.ts)');
     events = new EventHub(db.url, logger);
     await events.start();
+    const hub = events;
+    // every committed transaction of this process wakes the subscriptions (the outbox may have grown)
+    orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: async () => hub.committed() });
     http = await startHttpServer({ config, logger, orm, schema, auth, events });
     searchService.narrowCap = config.searchNarrowCap;
     statsRefresh = lexemeStats.start(orm, logger);

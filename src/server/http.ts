@@ -118,6 +118,23 @@ function sqlCountPlugin(): ApolloServerPlugin<Context & { sqlStats?: SqlStats }>
   };
 }
 
+/**
+ * After a mutation's answer, the event hub wakes the subscriptions of every process: a mutation's
+ * writes have committed by then, also those made by one statement outside an explicit transaction
+ * (the desk functions); transactions wake it themselves on commit.
+ */
+function committedPlugin(events: EventHub): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation }) {
+          if (operation?.operation === 'mutation') events.committed();
+        },
+      };
+    },
+  };
+}
+
 function clientAddressOf(config: Config, req: http.IncomingMessage & { ip?: string }): string | null {
   // behind a proxy express derives req.ip from X-Forwarded-For (TRUST_PROXY); otherwise the socket
   return (config.trustProxy ? req.ip : undefined) ?? req.socket.remoteAddress ?? null;
@@ -191,6 +208,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
       },
       securityPlugin(config, schema, limiter),
       ...(config.exposeSqlCount ? [sqlCountPlugin()] : []),
+      ...(events ? [committedPlugin(events)] : []),
     ],
   });
   await apollo.start();

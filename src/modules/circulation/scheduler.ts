@@ -56,7 +56,6 @@ async function markOverdue(em: EntityManager): Promise<number> {
      select count(*) n from upd`,
   );
   const n = Number(rows[0].n);
-  if (n > 0) await query(em, `select pg_notify('shelfnet_events', '')`);
   return n;
 }
 
@@ -119,7 +118,6 @@ async function expireHolds(em: EntityManager): Promise<number> {
     if (item && h.captured_item_id !== null && Number(h.captured_item_id) === item.id) await routeFreeItem(em, item, Number(h.pickup_library_id));
     expired++;
   }
-  if (expired > 0) await query(em, `select pg_notify('shelfnet_events', '')`);
   return expired;
 }
 

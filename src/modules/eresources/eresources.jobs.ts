@@ -35,7 +35,6 @@ async function expireDigitalLoans(em: EntityManager): Promise<number> {
      select count(*) n from upd`,
   );
   const n = Number(rows[0].n);
-  if (n > 0) await query(em, `select pg_notify('shelfnet_events', '')`);
   return n;
 }
 

@@ -92,9 +92,16 @@ const BATCH = 1000;
 type Listener = (e: StreamEvent) => void;
 
 /**
- * The per-process end of the event outbox. PostgreSQL NOTIFY only wakes it; the events themselves
- * are read from the outbox table, so a missed notification loses nothing (a slow poll is the safety
- * net) and every API process sharing the database delivers every event.
+ * The per-process end of the event outbox. The events themselves are read from the outbox table, so
+ * a missed wake-up loses nothing (a slow poll is the safety net) and every API process sharing the
+ * database delivers every event.
+ *
+ * Wake-ups: a transaction of this process that committed (`committed()`: every MikroORM transaction,
+ * and every GraphQL mutation) wakes this hub at once and sends one NOTIFY, on the hub's own
+ * connection, that wakes the other processes. Writing transactions do not NOTIFY themselves:
+ * PostgreSQL serialises the commits of notifying transactions on one lock held through the WAL flush,
+ * which capped busy desks at the speed of one flush after another. NOTIFYs are coalesced (one in
+ * flight, one more queued) and asynchronous-commit (a lost one costs a poll interval, never an event).
  */
 export class EventHub {
   private client: Client | null = null;
@@ -105,6 +112,8 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
   private scheduled: NodeJS.Timeout | null = null;
   private stopped = false;
+  private notifying = false;
+  private notifyAgain = false;
 
   constructor(
     private readonly url: string,
@@ -115,8 +124,11 @@ export class EventHub {
   async start(): Promise<void> {
     const client = new Client({ connectionString: this.url });
     await client.connect();
-    client.on('notification', () => this.wake());
+    const own = (client as unknown as { processID?: number }).processID;
+    // our own NOTIFY comes back too: this process woke already
+    client.on('notification', (m) => m.processId !== own && this.wake());
     client.on('error', (err) => this.logger.error({ err }, 'event listener connection failed'));
+    await client.query('set synchronous_commit = off');
     await client.query('listen shelfnet_events');
     const rows = await client.query<{ txid: string; seq: string }>(
       `select txid::text txid, seq from events where ${SAFE} order by txid desc, seq desc limit 1`,
@@ -134,6 +146,36 @@ export class EventHub {
     await this.reading;
     await this.client?.end().catch(() => undefined);
     this.listeners.clear();
+  }
+
+  /**
+   * A transaction of this process committed and may have written events: read them soon, and wake
+   * the other processes sharing the database.
+   */
+  committed(): void {
+    if (this.stopped || !this.client) return;
+    this.wake();
+    this.notifyOthers();
+  }
+
+  private notifyOthers(): void {
+    const client = this.client;
+    if (this.stopped || !client) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    client
+      .query(`select pg_notify('shelfnet_events', '')`)
+      .catch((err) => this.logger.warn({ err }, 'waking the other API processes failed (they poll)'))
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.notifyOthers();
+        }
+      });
   }
 
   /** Where the live stream stands now. */
@@ -180,7 +222,7 @@ export class EventHub {
   }
 
   /**
-   * Notifications arrive once per committing transaction; reads are coalesced (one read per few
+   * Wake-ups come once per committed transaction; reads are coalesced (one read per few
    * milliseconds under load) so a busy desk does not cost the hub a query per loan.
    */
   private wake(): void {

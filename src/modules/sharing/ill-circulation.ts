@@ -39,7 +39,7 @@ export async function lendToRequester(em: EntityManager, viewer: Viewer, req: Il
        select 'item.status_changed', array[?]::bigint[], 'Item', u.id, ?::jsonb from u
        returning 1
      )
-     select id, pg_notify('shelfnet_events', '') from l`,
+     select id from l`,
     [
       item.id,
       item.id, req.patronId, req.pickupLibraryId, viewer.accountId, req.dueAt, req.id,

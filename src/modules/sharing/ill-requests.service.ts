@@ -219,7 +219,7 @@ export class IllRequestsService {
            select ?, ?, ?, r.requesting_library_id, 'ill:CREATE', 'IllRequest', r.id,
                   jsonb_build_object('requesterState', r.requester_state, 'lenderId', r.lender_id, 'recordId', r.record_id) from r returning 1
          )
-         select r.*, pg_notify('shelfnet_events', '') from r`,
+         select r.* from r`,
         [
           first.libraryId,
           requestingLib.id,

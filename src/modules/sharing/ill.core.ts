@@ -20,7 +20,7 @@ export function requestColumns(alias = ''): string {
 export const REQUEST_COLUMNS = requestColumns();
 
 export function mapRequest(em: EntityManager, row: Record<string, unknown>): IllRequest {
-  for (const k of ['history_id', 'pg_notify']) delete row[k];
+  delete row.history_id;
   return fromRow(em, IllRequest, row);
 }
 
@@ -138,7 +138,7 @@ export async function commitStep(em: EntityManager, viewer: Viewer, before: IllR
        update ill_rota_entries set status = coalesce(?::text, status), answered_at = coalesce(answered_at, now())
         where ?::text is not null and request_id = ? and position = ? returning 1
      )
-     select u.*, (select id from h) history_id, pg_notify('shelfnet_events', '') from u`,
+     select u.*, (select id from h) history_id from u`,
     [
       requester,
       supplier,
