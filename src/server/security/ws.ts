@@ -104,6 +104,13 @@ function running(ctx: WsContext<Record<string, unknown>, Connection>): boolean {
   return false;
 }
 
+/**
+ * The prototype of connections' operation maps: nothing inherited (like graphql-ws's Object.create(null))
+ * but V8 keeps an object made from it in fast mode (~30 bytes), where a null-prototype object starts as a
+ * dictionary (~160 bytes) on every connection, idle or not.
+ */
+const NO_OPERATIONS: object = Object.create(null);
+
 function closeReason(reason: string, whenTooLong: string): string {
   return reason.length < 124 ? reason : whenTooLong;
 }
@@ -262,6 +269,8 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
             bySession.set(sid, set);
           }
           conn.lastActivity = Date.now();
+          // no operation can run before connection_ack: the (empty) map is swapped for a smaller one
+          (ctx as { subscriptions: object }).subscriptions = Object.create(NO_OPERATIONS);
           conn.ctx = ctx;
           return true;
         } catch {
