@@ -34,6 +34,7 @@ const USAGE = `usage: npm run bench:events -- [options]
   --cycle-seconds S    seconds of loan cycles (default 20)
   --replay N           events a resuming subscriber missed (default 10000)
   --idle N             idle WebSocket connections (default 10000)
+  --only PARTS         run only these parts, comma-separated: delivery, cycles, replay, idle (default: all)
   --api-node-options=S NODE_OPTIONS for the API processes (e.g. --api-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof")
   --keep               leave the database running at the end
   --regenerate         generate the catalog again
@@ -59,6 +60,7 @@ function args() {
         'cycle-seconds': { type: 'string' },
         replay: { type: 'string' },
         idle: { type: 'string' },
+        only: { type: 'string' },
         'api-node-options': { type: 'string' },
         keep: { type: 'boolean' },
         regenerate: { type: 'boolean' },
@@ -82,7 +84,15 @@ function args() {
     }
     return n;
   };
+  const PARTS = ['delivery', 'cycles', 'replay', 'idle'] as const;
+  const only = (parsed.only ?? PARTS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = only.filter((x) => !(PARTS as readonly string[]).includes(x));
+  if (unknown.length || only.length === 0) {
+    process.stderr.write(`--only takes ${PARTS.join(', ')} (comma-separated), not ${unknown.join(', ') || 'nothing'}\n${USAGE}\n`);
+    process.exit(2);
+  }
   return {
+    parts: new Set(only),
     records: num('records', parsed.records, 100_000, 1000, 50_000_000),
     libraries: num('libraries', parsed.libraries, 200, 2, 10_000),
     subscribers: num('subscribers', parsed.subscribers, 1000, 1, 50_000),
@@ -544,10 +554,12 @@ async function main(): Promise<void> {
   const { serverUrl, embedded } = await openBenchServer(config);
   life.deferServerStop(embedded, opts.keep);
   const { url } = await ensureCatalogData(serverUrl, { records: opts.records, libraries: opts.libraries, regenerate: opts.regenerate, batch: 100_000, workers: 2 });
-  await resetSharing(url);
+  const { parts } = opts;
+  const lending = parts.has('delivery') || parts.has('cycles');
+  if (lending) await resetSharing(url);
   const accounts = await ensureAccounts(url);
-  const pool = await lendableRecords(url, 20_000);
-  say(`network: ${accounts.length} libraries, ${fmtInt(pool.length)} titles with a lendable copy on the shelf`);
+  const pool = lending ? await lendableRecords(url, 20_000) : [];
+  say(`network: ${accounts.length} libraries${lending ? `, ${fmtInt(pool.length)} titles with a lendable copy on the shelf` : ''}`);
 
   const root = path.resolve(__dirname, '..', '..', '..');
   const logDir = path.join(os.tmpdir(), 'shelfnet-bench-events');
@@ -559,7 +571,7 @@ async function main(): Promise<void> {
   };
   const a = await startApi(root, url, path.join(logDir, 'api-a.log'), shared);
   life.defer(() => a.stop());
-  const b = opts.second > 0 ? await startApi(root, url, path.join(logDir, 'api-b.log'), shared) : null;
+  const b = parts.has('delivery') && opts.second > 0 ? await startApi(root, url, path.join(logDir, 'api-b.log'), shared) : null;
   if (b) life.defer(() => b.stop());
 
   const libs: Lib[] = [];
@@ -576,12 +588,12 @@ async function main(): Promise<void> {
     batch.forEach((l, k) => libs.push({ ...l, token: tokens[k] }));
   }
 
-  const d = await delivery(url, a, b, libs, pool, opts);
+  const d = parts.has('delivery') ? await delivery(url, a, b, libs, pool, opts) : null;
   if (b) await b.stop();
-  const c = await cycles(url, a, libs, pool, opts, embedded ? postmasterPid(embedded.dir) : null);
-  const r = await replay(a, url, libs, opts.replay);
+  const c = parts.has('cycles') ? await cycles(url, a, libs, pool, opts, embedded ? postmasterPid(embedded.dir) : null) : null;
+  const r = parts.has('replay') ? await replay(a, url, libs, opts.replay) : undefined;
   let m: number | null = null;
-  if (opts.idle > 0) {
+  if (parts.has('idle') && opts.idle > 0) {
     // a process of its own: the memory the connections take, not the heap left by the load before
     await a.stop();
     const c = await startApi(root, url, path.join(logDir, 'api-c.log'), shared);
@@ -594,10 +606,10 @@ async function main(): Promise<void> {
   say(
     table([
       ['figure', 'measured', 'target', ''],
-      ['delivery, same process p50 / p99', `${fmtMs(d.la.p50)} / ${fmtMs(d.la.p99)} ms`, `≤ ${TARGETS.sameP50} / ${TARGETS.sameP99} ms`, verdict(d.la.p50 <= TARGETS.sameP50 && d.la.p99 <= TARGETS.sameP99)],
-      ...(b ? [['delivery, second process p99', `${fmtMs(d.lb.p99)} ms`, `≤ ${TARGETS.secondP99} ms`, verdict(d.lb.p99 <= TARGETS.secondP99)]] : []),
-      ['full loan cycles', `${c.toFixed(1)}/s`, `≥ ${TARGETS.cycles}/s`, verdict(c >= TARGETS.cycles)],
-      ['replay of missed events', r === null ? '-' : `${r.toFixed(2)} s`, `< ${TARGETS.replaySeconds} s`, verdict(r !== null && r < TARGETS.replaySeconds)],
+      ...(d ? [['delivery, same process p50 / p99', `${fmtMs(d.la.p50)} / ${fmtMs(d.la.p99)} ms`, `≤ ${TARGETS.sameP50} / ${TARGETS.sameP99} ms`, verdict(d.la.p50 <= TARGETS.sameP50 && d.la.p99 <= TARGETS.sameP99)]] : []),
+      ...(d && b ? [['delivery, second process p99', `${fmtMs(d.lb.p99)} ms`, `≤ ${TARGETS.secondP99} ms`, verdict(d.lb.p99 <= TARGETS.secondP99)]] : []),
+      ...(c !== null ? [['full loan cycles', `${c.toFixed(1)}/s`, `≥ ${TARGETS.cycles}/s`, verdict(c >= TARGETS.cycles)]] : []),
+      ...(r !== undefined ? [['replay of missed events', r === null ? '-' : `${r.toFixed(2)} s`, `< ${TARGETS.replaySeconds} s`, verdict(r !== null && r < TARGETS.replaySeconds)]] : []),
       ...(m !== null ? [['idle connections, API memory', `${fmtMb(m)} MB`, `≤ ${TARGETS.idleMb} MB`, verdict(m <= TARGETS.idleMb * 1048576)]] : []),
     ]),
   );

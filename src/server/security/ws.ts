@@ -9,9 +9,17 @@ import {
   specifiedRules,
   validate,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import {
+  CloseCode,
+  type Context as WsContext,
+  DEPRECATED_GRAPHQL_WS_PROTOCOL,
+  GRAPHQL_TRANSPORT_WS_PROTOCOL,
+  type WebSocket as WsTransport,
+  handleProtocols,
+  makeServer,
+} from 'graphql-ws';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../../config';
 import type { Authenticator } from '../../modules/auth/authenticate';
 import type { SessionService } from '../../modules/auth/sessions';
@@ -36,14 +44,76 @@ export interface WsDeps {
   clientAddress: (req: http.IncomingMessage) => string | null;
 }
 
-type Extra = {
-  viewer?: Viewer;
-  expiry?: NodeJS.Timeout;
-  idle?: NodeJS.Timeout;
-  lastActivity?: number;
-  address?: string | null;
-  unwatch?: () => void;
-};
+/** How often the connections are looked at (token expiry, idleness, keep-alive). */
+const SWEEP_MS = 1000;
+/** A connection is pinged this long after its previous ping, and dropped if it did not answer it (graphql-ws's default). */
+const KEEP_ALIVE_MS = 12_000;
+
+const kConn = Symbol('shelfnet.wsConnection');
+type Tagged = WebSocket & { [kConn]: Connection };
+
+/**
+ * One WebSocket connection: graphql-ws's transport (send, close, onMessage as methods, not closures)
+ * and the little it needs to be kept: who it is, when its token expires, when it last spoke.
+ * Every field is set in the constructor, so V8 gives the object one fixed shape.
+ */
+class Connection implements WsTransport {
+  readonly protocol: string;
+  viewer: Viewer | null = null;
+  /** When the token expires (ms since the epoch); 0: never. */
+  expiresAt = 0;
+  lastActivity = Date.now();
+  nextPing = Date.now() + KEEP_ALIVE_MS;
+  awaitingPong = false;
+  /** graphql-ws's context, once connection_init is accepted: idleness counts from then on. */
+  ctx: WsContext<Record<string, unknown>, Connection> | null = null;
+  initTimer: NodeJS.Timeout | null = null;
+  onMessageCb: ((data: string) => Promise<void>) | null = null;
+  closed: ((code: number, reason: string) => Promise<void>) | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly address: string | null,
+  ) {
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    const socket = this.socket;
+    if (socket.readyState !== socket.OPEN) return Promise.resolve();
+    return new Promise((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(cb: (data: string) => Promise<void>): void {
+    this.onMessageCb = cb;
+  }
+}
+
+function initTimedOut(conn: Connection): void {
+  conn.initTimer = null;
+  if (conn.ctx === null) conn.socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+}
+
+/** An operation is running (or being set up) on the connection. */
+function running(ctx: WsContext<Record<string, unknown>, Connection>): boolean {
+  for (const _ in ctx.subscriptions) return true;
+  return false;
+}
+
+/**
+ * The prototype of connections' operation maps: nothing inherited (like graphql-ws's Object.create(null))
+ * but V8 keeps an object made from it in fast mode (~30 bytes), where a null-prototype object starts as a
+ * dictionary (~160 bytes) on every connection, idle or not.
+ */
+const NO_OPERATIONS: object = Object.create(null);
+
+function closeReason(reason: string, whenTooLong: string): string {
+  return reason.length < 124 ? reason : whenTooLong;
+}
 
 /** The codes Apollo gives parse and validation errors over HTTP, so both transports answer alike. */
 function coded(e: GraphQLError, code: string): GraphQLError {
@@ -75,75 +145,140 @@ export const WS_IDLE = 4000;
  */
 export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
   const { config, schema } = d;
-  const wss = new WebSocketServer({ server: d.server, path: '/graphql', maxPayload: config.wsMaxMessageBytes });
+  // no client tracking: the connections below are our own registry (ws would add a Set entry and a
+  // close listener per connection for the same list)
+  const wss = new WebSocketServer({ server: d.server, path: '/graphql', maxPayload: config.wsMaxMessageBytes, handleProtocols, clientTracking: false });
   const rules = [...specifiedRules, ...validationRules(config), ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
-  const bySession = new Map<string, Set<WebSocket>>();
+  const connections = new Set<Connection>();
+  const bySession = new Map<string, Set<Connection>>();
+  let drained: (() => void) | null = null;
   const unlistenRevoked = d.sessions.onRevoked((sid) => {
-    for (const socket of bySession.get(sid) ?? []) socket.close(4403, 'Session ended');
+    for (const conn of bySession.get(sid) ?? []) conn.socket.close(4403, 'Session ended');
   });
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => d.formatError(e.toJSON(), e));
-  // A client sending a message only the server may send (next, error, connection_ack) makes graphql-ws
-  // throw and close with 4500 Internal Error: it is the client's mistake, so 4400 like any bad message.
-  wss.on('connection', (socket: WebSocket) => {
-    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
-    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'message' && !fromClient(args[0])) {
-        socket.close(4400, 'Invalid message received');
-        return true;
+  const isProd = config.nodeEnv === 'production';
+  const internalError = (conn: Connection, err: unknown, what: string) => {
+    d.logger.error({ err }, what);
+    conn.socket.close(CloseCode.InternalServerError, isProd ? 'Internal server error' : closeReason(err instanceof Error ? err.message : String(err), 'Internal server error'));
+  };
+
+  // The socket's listeners are shared functions finding their connection on the socket: an idle
+  // connection then costs its socket and one Connection, not a set of closures and timers of its own.
+  function onSocketMessage(this: WebSocket, data: RawData) {
+    const conn = (this as Tagged)[kConn];
+    conn.lastActivity = Date.now();
+    // A client sending a message only the server may send (next, error, connection_ack) makes graphql-ws
+    // throw and close with 4500 Internal Error: it is the client's mistake, so 4400 like any bad message.
+    if (!fromClient(data)) {
+      this.close(4400, 'Invalid message received');
+      return;
+    }
+    const handle = conn.onMessageCb;
+    if (handle) handle(String(data)).catch((err) => internalError(conn, err, 'websocket message handling failed'));
+  }
+  function onSocketError(this: WebSocket, err: Error) {
+    internalError((this as Tagged)[kConn], err, 'websocket error');
+  }
+  function onSocketPong(this: WebSocket) {
+    (this as Tagged)[kConn].awaitingPong = false;
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const conn = (this as Tagged)[kConn];
+    if (conn.initTimer) clearTimeout(conn.initTimer);
+    connections.delete(conn);
+    const sid = conn.viewer?.sessionId;
+    const set = sid ? bySession.get(sid) : undefined;
+    if (set) {
+      set.delete(conn);
+      if (set.size === 0) bySession.delete(sid!);
+    }
+    conn.closed?.(code, String(reason)).catch((err) => d.logger.error({ err }, 'websocket close handling failed'));
+    if (drained && connections.size === 0) drained();
+  }
+
+  /**
+   * One sweep a second for every connection instead of timers per connection: a token that expires
+   * ends the connection (4403), an idle one (no operation, no message for WS_IDLE_TIMEOUT_MS) is
+   * closed (4000), and each is pinged every KEEP_ALIVE_MS and dropped when it did not answer the last
+   * ping (what graphql-ws's per-connection keep-alive timers did). Pings stay spread over time: each
+   * connection's fall due KEEP_ALIVE_MS after its own previous one.
+   */
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const conn of connections) {
+      const socket = conn.socket;
+      if (socket.readyState !== socket.OPEN) continue;
+      if (conn.expiresAt !== 0 && now >= conn.expiresAt) {
+        socket.close(4403, 'Token expired');
+        continue;
       }
-      return emit(event, ...args);
-    }) as typeof socket.emit;
+      if (conn.ctx !== null && now - conn.lastActivity >= config.wsIdleTimeoutMs && !running(conn.ctx)) {
+        socket.close(WS_IDLE, 'Idle');
+        continue;
+      }
+      if (now >= conn.nextPing) {
+        if (conn.awaitingPong) {
+          socket.terminate();
+          continue;
+        }
+        conn.awaitingPong = true;
+        conn.nextPing = now + KEEP_ALIVE_MS;
+        socket.ping();
+      }
+    }
+  }, SWEEP_MS);
+  sweep.unref();
+
+  wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
+    // only the client address is kept from the upgrade request (headers, parser state go with it)
+    const conn = new Connection(socket, d.clientAddress(request));
+    (socket as Tagged)[kConn] = conn;
+    socket.on('error', onSocketError);
+    socket.on('message', onSocketMessage);
+    socket.on('pong', onSocketPong);
+    socket.on('close', onSocketClose);
+    connections.add(conn);
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL && !isProd) {
+      d.logger.warn('a client offered only the subprotocol of subscriptions-transport-ws ("graphql-ws"), which this server does not speak');
+    }
+    conn.closed = server.opened(conn, conn);
+    if (conn.ctx === null && socket.readyState === socket.OPEN) conn.initTimer = setTimeout(initTimedOut, config.wsInitTimeoutMs, conn);
   });
 
-  const cleanup = useServer<Record<string, unknown>, Extra>(
+  const server = makeServer<Record<string, unknown>, Connection>(
     {
       schema,
-      connectionInitWaitTimeout: config.wsInitTimeoutMs,
+      // enforced by Connection.initTimer, cleared (and released) once connection_init arrives
+      connectionInitWaitTimeout: 0,
       onConnect: async (ctx) => {
-        const extra = ctx.extra as Extra & { socket: WebSocket; request?: http.IncomingMessage };
-        extra.address = extra.request ? d.clientAddress(extra.request) : null;
-        // the upgrade request (headers, parser state) is not needed after the handshake: an idle
-        // connection should hold no more than its socket
-        extra.request = undefined;
+        const conn = ctx.extra;
+        if (conn.initTimer) clearTimeout(conn.initTimer);
+        conn.initTimer = null;
         try {
           const params = ctx.connectionParams ?? {};
           const { viewer, expiresAt } = await d.authenticator.authenticate(params.authorization ?? params.Authorization, params.apiKey ?? params['x-api-key']);
-          extra.viewer = viewer;
-          if (expiresAt) {
-            // a token that expires ends the connection and its subscriptions
-            extra.expiry = setTimeout(() => extra.socket.close(4403, 'Token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
-            extra.expiry.unref();
-          }
+          // the credentials were only for this: the connection holds its viewer, not its token
+          (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+          conn.viewer = viewer;
+          // a token that expires ends the connection and its subscriptions (see the sweep)
+          if (expiresAt) conn.expiresAt = Math.max(1, expiresAt.getTime());
           const sid = viewer.sessionId;
           if (sid) {
             const set = bySession.get(sid) ?? new Set();
-            set.add(extra.socket);
+            set.add(conn);
             bySession.set(sid, set);
-            extra.unwatch = () => {
-              set.delete(extra.socket);
-              if (set.size === 0) bySession.delete(sid);
-            };
           }
-          extra.lastActivity = Date.now();
-          extra.socket.on('message', () => (extra.lastActivity = Date.now()));
-          extra.idle = setInterval(() => {
-            const running = Object.keys(ctx.subscriptions).length;
-            if (running === 0 && Date.now() - (extra.lastActivity ?? 0) >= config.wsIdleTimeoutMs) extra.socket.close(WS_IDLE, 'Idle');
-          }, Math.min(config.wsIdleTimeoutMs, 30_000));
-          extra.idle.unref();
+          conn.lastActivity = Date.now();
+          // no operation can run before connection_ack: the (empty) map is swapped for a smaller one
+          (ctx as { subscriptions: object }).subscriptions = Object.create(NO_OPERATIONS);
+          conn.ctx = ctx;
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      onClose: (ctx) => {
-        const extra = ctx.extra as Extra;
-        if (extra.expiry) clearTimeout(extra.expiry);
-        if (extra.idle) clearInterval(extra.idle);
-        extra.unwatch?.();
-      },
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        const extra = ctx.extra as Extra;
+        const extra = ctx.extra;
         const viewer = extra.viewer ?? Viewer.anonymous();
         // this operation is not yet in ctx.subscriptions
         if (Object.keys(ctx.subscriptions).length >= config.wsMaxSubscriptions) {
@@ -185,12 +320,20 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
       },
       onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
     },
-    wss,
   );
+
   return {
     async dispose() {
       unlistenRevoked();
-      await cleanup.dispose();
+      clearInterval(sweep);
+      const gone = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (connections.size === 0) resolve();
+      });
+      for (const conn of connections) conn.socket.close(1001, 'Going away');
+      await gone;
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },
   };
 }
