@@ -20,24 +20,33 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261201400000_desk_functions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
--- ids without nulls and repeats, in their first order
-create function sn_distinct_ids(a bigint[]) returns bigint[] language sql immutable as $$
-  select coalesce(array_agg(x order by n), '{}')
-    from (select x, min(n) n from unnest(a) with ordinality u(x, n) where x is not null group by x) d
-$$;
+-- ids without nulls and repeats, in their first order (PL/pgSQL, as the functions below, keeps its
+-- plans across calls; a SQL function that is not inlined is planned again on every call)
+create function sn_distinct_ids(a bigint[]) returns bigint[] language plpgsql immutable as $$
+declare
+  r bigint[] := '{}';
+  x bigint;
+begin
+  foreach x in array coalesce(a, '{}') loop
+    if x is not null and not x = any(r) then r := r || x; end if;
+  end loop;
+  return r;
+end $$;
 
 -- an event in the outbox (the API process that committed it wakes the others: no NOTIFY here, see
 -- EventHub.committed)
 create function sn_emit(p_type text, p_libraries bigint[], p_entity text, p_entity_id bigint, p_payload jsonb)
-returns void language sql as $$
+returns void language plpgsql as $$
+begin
   insert into events (type, library_ids, entity, entity_id, payload)
   values (p_type, sn_distinct_ids(p_libraries), p_entity, p_entity_id, p_payload);
-$$;
+end $$;
 
 -- the most specific circulation rule for a library, patron category and format (the migration of
--- circulation seeds the network default, so there always is one)
+-- circulation seeds the network default, so there always is one). A set of one row, so that the
+-- planner inlines it into the statement that reads it (FROM sn_policy(...)).
 create function sn_policy(p_library bigint, p_category text, p_format text)
-returns circulation_policies language sql stable as $$
+returns setof circulation_policies language sql stable rows 1 as $$
   select * from circulation_policies cp
    where (cp.library_id = p_library or cp.library_id is null)
      and (cp.patron_category = p_category or cp.patron_category is null)
@@ -122,7 +131,7 @@ begin
   end if;
   if v_hold is not null and v_pickup = p_at then
     select coalesce(max(l.time_zone), 'Asia/Ho_Chi_Minh') into v_time_zone from libraries l where l.id = v_pickup;
-    v_policy := sn_policy(v_pickup, v_category, v.format);
+    select * into v_policy from sn_policy(v_pickup, v_category, v.format);
     update holds set status = 'READY_FOR_PICKUP', captured_item_id = v.id, ready_at = now(),
            shelf_expires_at = sn_end_of_local_day(v_time_zone, v_policy.hold_shelf_days)
      where id = v_hold;
