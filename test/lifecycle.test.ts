@@ -248,6 +248,29 @@ describe('graceful shutdown', () => {
   );
 });
 
+describe('a data folder in use', () => {
+  test(
+    'a second start on it refuses with a clear error and leaves the first serving on its PostgreSQL',
+    async () => {
+      const site = await freshSite();
+      const first = await start(site);
+      const pg = postmasterPid(site.dataDir)!;
+      const refused = await start(site).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(refused?.message).toMatch(/in use by another Shelfnet process \(pid \d+\)/);
+      expect(isAlive(pg)).toBe(true);
+      expect(postmasterPid(site.dataDir)).toBe(pg);
+      expect(running(first)).toBe(true);
+      expect(await libraryCount(first)).toBe(DEMO_LIBRARIES);
+      expect(await first.stop('SIGTERM')).toBe(0);
+      await expectPostgresStopped(site, pg);
+    },
+    LIFECYCLE_TIMEOUT,
+  );
+});
+
 describe('after a hard kill', () => {
   test(
     'PostgreSQL outlives a SIGKILLed API; the next start stops it and starts cleanly',

@@ -83,9 +83,35 @@ function runningPid(dir: string): number | null {
 }
 
 /** A server left behind by a killed process would keep the port and the folder: stop it first. */
+/** The file naming the process that started the cluster of a data folder (beside the folder). */
+function ownerFile(dir: string): string {
+  return path.join(path.dirname(dir), `${path.basename(dir)}.owner`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function stopStaleServer(dir: string, logger?: Logger): Promise<void> {
   const pid = runningPid(dir);
   if (pid === null) return;
+  // a server whose starter still runs is not stale: a second start on the same folder must not take it away
+  let owner: number | null = null;
+  try {
+    owner = Number(fs.readFileSync(ownerFile(dir), 'utf8').trim()) || null;
+  } catch {
+    // no owner recorded: a server left by a crash, or by an older version
+  }
+  if (owner !== null && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `the PostgreSQL data folder ${dir} is in use by another Shelfnet process (pid ${owner}): stop it first, or give this one its own SHELFNET_DATA_DIR`,
+    );
+  }
   logger?.warn({ pid }, 'stopping a PostgreSQL server left running on this data folder');
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 300; i++) {
@@ -203,6 +229,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     child.kill('SIGINT');
     throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (is the port taken? set EMBEDDED_PG_PORT): ${String((err as Error).message)}`);
   }
+  fs.writeFileSync(ownerFile(dir), `${process.pid}\n`);
   log?.info({ port: opts.port, dir }, 'embedded PostgreSQL started');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopping: Promise<void> | null = null;
@@ -216,6 +243,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
           child.kill('SIGINT');
           await exited;
         }
+        fs.rmSync(ownerFile(dir), { force: true });
         if (!opts.persistent) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
         log?.info('embedded PostgreSQL stopped');
       })();

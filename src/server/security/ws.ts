@@ -229,6 +229,9 @@ export function startWebSocket(d: WsDeps): { dispose(): Promise<void> } {
   }, SWEEP_MS);
   sweep.unref();
 
+  // ws repeats the HTTP server's errors (EADDRINUSE at listen, say) on itself: startHttpServer reports
+  // those; unheard here they would crash the process before it stops its database
+  wss.on('error', () => undefined);
   wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
     // only the client address is kept from the upgrade request (headers, parser state go with it)
     const conn = new Connection(socket, d.clientAddress(request));
