@@ -31,7 +31,7 @@ import {
 } from './circulation.types';
 import { Loan } from './loan.entity';
 import { END_OF_LOCAL_DAY, effectivePolicy, endOfLocalDayParams } from './policy';
-import { CopyRows, LockedItem, RouteResult, lockItemByBarcode, routeFreeItem } from './routing';
+import { CopyRows, LockedItem, RouteResult, idOrNull, lockItemByBarcode, routeFreeItem } from './routing';
 import { illCheckin, illTransitArrived } from '../sharing/ill-circulation';
 import { IllLoanError } from '../sharing/ill.types';
 
@@ -54,11 +54,7 @@ export interface CheckinResultValue {
  * with the copy's status as it is now, so the answer costs no further read.
  */
 function primeCopy(ctx: Context, item: LockedItem & { rows?: CopyRows }): void {
-  if (!item.rows) return;
-  const copy = fromRow(ctx.em, Item, { ...item.rows.item, status: item.status });
-  ctx.loaders.itemById.clear(copy.id).prime(copy.id, copy);
-  const record = fromRow(ctx.em, BibliographicRecord, item.rows.record);
-  ctx.loaders.recordById.prime(record.id, record);
+  if (item.rows) primeCopyRows(ctx, { ...item.rows.item, status: item.status }, item.rows.record);
 }
 
 /** The same from the copy's and its record's rows as a desk function returned them. */
@@ -69,8 +65,10 @@ function primeCopyRows(ctx: Context, itemRow: Record<string, unknown>, recordRow
   ctx.loaders.recordById.prime(record.id, record);
 }
 
-function idOrNull(v: string | number | null): number | null {
-  return v === null ? null : Number(v);
+/** A desk function's answer with the title of its copy (`item_row`), for the loaders. */
+function withRecordRow(fn: string): string {
+  return `select c.*, (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
+    from ${fn} c`;
 }
 
 /** A transit that just arrived (closed) at the desk. */
@@ -120,9 +118,7 @@ export class CirculationService {
     const v = ctx.viewer;
     const rows = await preparedQuery<Record<string, unknown> & { outcome: string; detail: string | null; item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null }>(
       ctx.em,
-      `select c.outcome, c.detail, c.item_row, (c.loan).*,
-              (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
-         from sn_checkout(?, ?, ?, ?, ?, ?) c`,
+      `select d.outcome, d.detail, d.item_row, d.record_row, (d.loan).* from (${withRecordRow('sn_checkout(?, ?, ?, ?, ?, ?)')}) d`,
       [barcode, card, v.accountId, v.apiClientId, v.isStaff ? v.libraryId : null, v.isNetworkAdmin],
     );
     const { outcome, detail, item_row, record_row, ...loanRow } = rows[0];
@@ -171,8 +167,7 @@ export class CirculationService {
       item_row: Record<string, unknown> | null; record_row: Record<string, unknown> | null;
     }>(
       ctx.em,
-      `select c.*, (select to_jsonb(x) from (select ${RECORD_COLUMNS} from bib_records r where r.id = (c.item_row->>'record_id')::bigint) x) record_row
-         from sn_checkin(?, ?, ?, ?, ?) c`,
+      withRecordRow('sn_checkin(?, ?, ?, ?, ?)'),
       [barcode, deskId, v.accountId, v.patronId, v.apiClientId],
     );
     const r = rows[0];

@@ -96,7 +96,8 @@ export async function routeFreeItem(
   };
 }
 
-function idOrNull(v: string | number | null): number | null {
+/** A bigint column's value (pg gives text) as a number, null kept. */
+export function idOrNull(v: string | number | null): number | null {
   return v === null ? null : Number(v);
 }
 

@@ -91,6 +91,37 @@ const BATCH = 1000;
 
 type Listener = (e: StreamEvent) => void;
 
+/** A task with at most one run in flight; asked for again meanwhile, it runs once more afterwards (`rerun`). */
+class OneAtATime {
+  private inFlight: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    /** Must not reject: it handles its own errors. */
+    private readonly task: () => Promise<void>,
+    private readonly rerun: () => void,
+  ) {}
+
+  run(): void {
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = this.task().finally(() => {
+      this.inFlight = null;
+      if (this.again) {
+        this.again = false;
+        this.rerun();
+      }
+    });
+  }
+
+  /** Resolves once the run in flight, if any, has ended. */
+  settled(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
+  }
+}
+
 /**
  * The per-process end of the event outbox. The events themselves are read from the outbox table, so
  * a missed wake-up loses nothing (a slow poll is the safety net) and every API process sharing the
@@ -107,13 +138,24 @@ export class EventHub {
   private client: Client | null = null;
   private position: StreamPosition | null = null;
   private listeners = new Set<Listener>();
-  private reading: Promise<void> | null = null;
-  private again = false;
+  /** Reads of the outbox: one at a time; a wake-up during one schedules another. */
+  private readonly reads = new OneAtATime(
+    () => this.drain().catch((err) => this.logger.error({ err }, 'reading the event outbox failed')),
+    () => this.wake(),
+  );
   private timer: NodeJS.Timeout | null = null;
   private scheduled: NodeJS.Timeout | null = null;
   private stopped = false;
-  private notifying = false;
-  private notifyAgain = false;
+  /** NOTIFYs for the other processes: one in flight, one more queued however many commits ask. */
+  private readonly notifies = new OneAtATime(
+    async () => {
+      if (this.stopped || !this.client) return;
+      await this.client
+        .query(`select pg_notify('shelfnet_events', '')`)
+        .then(() => undefined, (err) => this.logger.warn({ err }, 'waking the other API processes failed (they poll)'));
+    },
+    () => this.notifies.run(),
+  );
 
   constructor(
     private readonly url: string,
@@ -143,7 +185,8 @@ export class EventHub {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.scheduled) clearTimeout(this.scheduled);
-    await this.reading;
+    await this.reads.settled();
+    await this.notifies.settled();
     await this.client?.end().catch(() => undefined);
     this.listeners.clear();
   }
@@ -155,27 +198,7 @@ export class EventHub {
   committed(): void {
     if (this.stopped || !this.client) return;
     this.wake();
-    this.notifyOthers();
-  }
-
-  private notifyOthers(): void {
-    const client = this.client;
-    if (this.stopped || !client) return;
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    client
-      .query(`select pg_notify('shelfnet_events', '')`)
-      .catch((err) => this.logger.warn({ err }, 'waking the other API processes failed (they poll)'))
-      .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.notifyOthers();
-        }
-      });
+    this.notifies.run();
   }
 
   /** Where the live stream stands now. */
@@ -235,19 +258,7 @@ export class EventHub {
 
   private read(): void {
     if (this.stopped || !this.client) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = this.drain()
-      .catch((err) => this.logger.error({ err }, 'reading the event outbox failed'))
-      .finally(() => {
-        this.reading = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.reads.run();
   }
 
   private async drain(): Promise<void> {
